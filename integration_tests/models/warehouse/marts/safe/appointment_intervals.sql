@@ -1,0 +1,9 @@
+-- Days between a patient's consecutive appointments, from shifted dates.
+select
+    customer_key,
+    appointment_id,
+    appointment_date_shifted
+        - lag(appointment_date_shifted) over (
+            partition by customer_key order by appointment_date_shifted
+        ) as days_since_previous
+from {{ ref('stg_appointments') }}

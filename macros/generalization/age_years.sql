@@ -1,0 +1,27 @@
+{#- Completed years between a birth date and as_of (default: today).
+    1990-06-15 on 2024-06-14 is 33. Someone born on 29 February has their
+    birthday on 1 March in common years: 0 on 2001-02-28, 1 on 2001-03-01.
+    NULL, and a birth date after as_of, give NULL.
+
+    Not DuckDB's date_diff('year', ...), which counts year boundaries and makes
+    people a year older before their birthday.
+
+    {{ pii_guard.age_years('birth_date', as_of="date '2024-01-01'") }} -#}
+{% macro age_years(dob, as_of='current_date') -%}
+  {{ return(adapter.dispatch('age_years', 'pii_guard')(dob, as_of)) }}
+{%- endmacro %}
+
+{% macro default__age_years(dob, as_of='current_date') -%}
+  {{ pii_guard.unsupported_adapter('age_years') }}
+{%- endmacro %}
+
+{% macro duckdb__age_years(dob, as_of='current_date') -%}
+  {%- set born = 'cast(' ~ dob ~ ' as date)' -%}
+  {%- set on = 'cast(' ~ as_of ~ ' as date)' -%}
+case when {{ born }} > {{ on }} then null
+  else cast(
+    year({{ on }}) - year({{ born }})
+    - case when month({{ on }}) * 100 + day({{ on }}) < month({{ born }}) * 100 + day({{ born }}) then 1 else 0 end
+  as integer)
+end
+{%- endmacro %}

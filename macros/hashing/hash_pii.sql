@@ -1,0 +1,28 @@
+{#- Keyed pseudonym: HMAC-SHA256(key, UTF-8 text of the value) as 64 lowercase
+    hex characters. Same key + same input = same output, so joins and distinct
+    counts survive; without the key the value cannot be recomputed.
+
+    normalize: none (hash the exact text), 'email' or 'text' (trim spaces,
+    lowercase; blank gives NULL), 'phone' (digits only; no digits gives NULL).
+
+    {{ pii_guard.hash_pii('email', normalize='email') }} -#}
+{% macro hash_pii(column, normalize=none) -%}
+  {%- if normalize not in [none, 'email', 'phone', 'text'] -%}
+    {{ pii_guard.argument_error('hash_pii', "normalize must be none, 'email', 'phone' or 'text'; got " ~ normalize ~ ".") }}
+  {%- endif -%}
+  {{ return(adapter.dispatch('hash_pii', 'pii_guard')(column, normalize)) }}
+{%- endmacro %}
+
+{% macro default__hash_pii(column, normalize=none) -%}
+  {{ pii_guard.unsupported_adapter('hash_pii') }}
+{%- endmacro %}
+
+{% macro duckdb__hash_pii(column, normalize=none) -%}
+  {%- set text = 'cast(' ~ column ~ ' as varchar)' -%}
+  {%- if normalize in ['email', 'text'] -%}
+    {%- set text = "nullif(lower(trim(" ~ text ~ ")), '')" -%}
+  {%- elif normalize == 'phone' -%}
+    {%- set text = "nullif(regexp_replace(" ~ text ~ ", '[^0-9]', '', 'g'), '')" -%}
+  {%- endif -%}
+  {{ pii_guard.keyed_hmac_hex(text, 'hash_pii') }}
+{%- endmacro %}

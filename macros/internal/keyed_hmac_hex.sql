@@ -1,0 +1,25 @@
+{#- HMAC-SHA256 of a text expression's UTF-8 bytes under the session key, as 64
+    lowercase hex characters; NULL in, NULL out. The shared core of hash_pii,
+    surrogate_key and shift_date. The key never appears in the SQL: each
+    adapter reads it from its session. -#}
+{% macro keyed_hmac_hex(text_expression, macro_name) -%}
+  {{ pii_guard.refuse_key_in_vars(macro_name) }}
+  {{- return(adapter.dispatch('keyed_hmac_hex', 'pii_guard')(text_expression, macro_name)) -}}
+{%- endmacro %}
+
+{% macro default__keyed_hmac_hex(text_expression, macro_name) -%}
+  {{ pii_guard.unsupported_adapter(macro_name) }}
+{%- endmacro %}
+
+{#- DuckDB has sha256 but no HMAC. The pii_guard dbt-duckdb plugin sets the padded
+    key blocks as variables on every cursor, so a row costs two SHA-256 calls:
+    sha256(outer || unhex(sha256(inner || message))).
+    Without the variables (no plugin, a missing or short key, or a view read
+    from a session without the plugin) the query fails with the reason instead
+    of returning NULL or an unkeyed hash. -#}
+{% macro duckdb__keyed_hmac_hex(text_expression, macro_name) -%}
+case when getvariable('pii_guard_ipad') is null
+  then error(coalesce(getvariable('pii_guard_key_error'), 'pii_guard.{{ macro_name }}: this DuckDB session has no HMAC key. Enable the pii_guard plugin in the dbt profile (plugins: [{module: pii_guard.duckdb_plugin}]) and set DBT_ENV_SECRET_PII_GUARD_KEY in the environment that runs dbt.'))
+  else sha256(getvariable('pii_guard_opad') || unhex(sha256(getvariable('pii_guard_ipad') || encode({{ text_expression }}))))
+end
+{%- endmacro %}

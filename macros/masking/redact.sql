@@ -1,0 +1,15 @@
+{#- NULL of the column's own type: the column stays in the schema (so
+    downstream contracts and select lists keep working) and holds nothing.
+
+    {{ pii_guard.redact('ssn') }} -#}
+{% macro redact(column) -%}
+  {{ return(adapter.dispatch('redact', 'pii_guard')(column)) }}
+{%- endmacro %}
+
+{% macro default__redact(column) -%}
+  {{ pii_guard.unsupported_adapter('redact') }}
+{%- endmacro %}
+
+{% macro duckdb__redact(column) -%}
+  case when false then {{ column }} end
+{%- endmacro %}
