@@ -1,7 +1,8 @@
-"""The ``pii-guard`` command.
+"""The ``pii-guard`` command: ``keygen`` for a new key, ``hash`` for the
+pseudonym a value gets (to find a data subject's rows).
 
->>> main(["keygen"])  # doctest: +SKIP
-3f9c...e1 (64 hex characters)
+>>> build_parser().parse_args(["hash", "--normalize", "email", "a@b.co"]).values
+['a@b.co']
 """
 
 from __future__ import annotations

@@ -1,0 +1,63 @@
+"""Secure by default: no key, a weak key, no plugin, a key in dbt vars, or a
+view read outside dbt each fail with a clear message, never an unkeyed hash
+or a NULL."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+KEYED_MODELS = "test_hash_pii test_surrogate_key test_shift_date"
+
+
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        (None, "DBT_ENV_SECRET_PII_GUARD_KEY is not set"),
+        ("", "DBT_ENV_SECRET_PII_GUARD_KEY is empty"),
+        ("too-short-key", "DBT_ENV_SECRET_PII_GUARD_KEY is 13 bytes long; it must be at least 32 bytes"),
+        ("é" * 15 + "x", "DBT_ENV_SECRET_PII_GUARD_KEY is 31 bytes long"),
+    ],
+    ids=["missing", "empty", "short", "short-in-bytes"],
+)
+def test_keyed_models_fail_without_a_good_key(scratch_project, key, message):
+    project = scratch_project(key)
+    result = project.dbt("run", "--select", *KEYED_MODELS.split())
+    assert result.returncode == 1
+    assert result.stdout.count(message) >= 3, result.stdout[-4000:]
+    assert "ERROR=3" in result.stdout
+
+
+def test_keyed_models_fail_without_the_plugin(scratch_project):
+    project = scratch_project("k" * 32)
+    result = project.dbt("run", "--select", "test_hash_pii", "--target", "duckdb_without_plugin")
+    assert result.returncode == 1
+    assert "this DuckDB session has no HMAC key. Enable the pii_guard plugin" in result.stdout
+
+
+def test_a_32_byte_key_is_accepted(scratch_project):
+    result = scratch_project("k" * 32).dbt("run", "--select", "test_hash_pii")
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_key_in_dbt_vars_is_refused(scratch_project):
+    result = scratch_project("k" * 32).dbt(
+        "compile", "--select", "test_hash_pii", "--vars", "{pii_salt: s3cr3t}"
+    )
+    assert result.returncode != 0
+    assert "found the dbt var 'pii_salt'" in result.stdout
+    assert "put the key in the environment variable DBT_ENV_SECRET_PII_GUARD_KEY" in result.stdout
+
+
+def test_view_read_outside_dbt_fails_instead_of_returning_null(built_project):
+    """A DuckDB view keeps calling getvariable(); in a session without the
+    plugin it must raise, not hand back NULL pseudonyms."""
+    project, _ = built_project
+    compiled = next(project.target_path.rglob("compiled/**/test_hash_pii.sql")).read_text()
+    with duckdb.connect() as connection:
+        connection.execute(f"create view hashed as {compiled}")
+        with pytest.raises(duckdb.Error, match="this DuckDB session has no HMAC key"):
+            connection.execute("select hashed from hashed").fetchall()
+        # Even a NULL input does not slip through as NULL.
+        with pytest.raises(duckdb.Error, match="no HMAC key"):
+            connection.execute("select hashed from hashed where value is null").fetchall()

@@ -1,0 +1,99 @@
+"""Bad arguments and unsupported adapters stop compilation with one clear
+message naming the macro, what is wrong and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dbt.cli.main import dbtRunner
+
+INTEGRATION = Path(__file__).resolve().parents[2] / "integration_tests"
+
+PUBLIC_MACROS = [
+    "hash_pii('x')", "surrogate_key(['x'])", "age_years('x')", "age_bucket('x')",
+    "generalize_zip('x')", "state_from_address('x')", "generalize_date('x')",
+    "shift_date('x', 'y')", "mask_email('x')", "mask_phone('x')", "redact('x')",
+]
+
+
+@pytest.fixture(scope="module")
+def compile_inline(tmp_path_factory, dbt_packages):
+    workdir = tmp_path_factory.mktemp("compile")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    monkeypatch.setenv("PII_GUARD_DUCKDB_PATH", str(workdir / "compile.duckdb"))
+    runner = dbtRunner()
+
+    def compile_(sql: str, *extra: str) -> str | None:
+        """Compile `sql`; return the error message, or None when it compiled."""
+        result = runner.invoke([
+            "--quiet", "compile", "--inline", sql,
+            "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
+            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+            *extra,
+        ])
+        if result.success:
+            return None
+        # Inline SQL fails while dbt parses it; the macro's message is the cause.
+        chain, error = [], result.exception
+        while error is not None:
+            chain.append(str(error))
+            error = error.__cause__ or error.__context__
+        return "\n".join(chain)
+
+    yield compile_
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        ("hash_pii('email', normalize='ssn')", "pii_guard.hash_pii: normalize must be none, 'email', 'phone' or 'text'; got ssn."),
+        ("surrogate_key([])", "pii_guard.surrogate_key: columns must be a column name or a non-empty list"),
+        ("surrogate_key({'a': 1})", "pii_guard.surrogate_key: columns must be a column name or a non-empty list"),
+        ("age_bucket('dob', top_code=95)", "pii_guard.age_bucket: top_code must be a whole number from 1 to 90 (HIPAA Safe Harbor"),
+        ("age_bucket('dob', top_code='90')", "pii_guard.age_bucket: top_code must be a whole number from 1 to 90"),
+        ("age_bucket('dob', boundaries=[18, 18])", "pii_guard.age_bucket: boundaries must be whole numbers in increasing order"),
+        ("age_bucket('dob', boundaries=[18, 90])", "each at least 1 and below top_code (90)"),
+        ("age_bucket('dob', boundaries=[])", "pii_guard.age_bucket: boundaries must be a non-empty list of ages"),
+        ("age_bucket('dob', boundaries='18')", "pii_guard.age_bucket: boundaries must be a non-empty list of ages"),
+        ("age_bucket('dob', boundaries=[17.5])", "pii_guard.age_bucket: boundaries must be whole numbers"),
+        ("generalize_zip('zip', digits=5)", "pii_guard.generalize_zip: digits must be 1, 2 or 3 (HIPAA Safe Harbor allows at most the first three digits); got 5."),
+        ("generalize_zip('zip', digits='3')", "pii_guard.generalize_zip: digits must be 1, 2 or 3"),
+        ("generalize_date('d', grain='week')", "pii_guard.generalize_date: grain must be 'month', 'quarter' or 'year'; got week."),
+        ("shift_date('d', 's', max_days=0)", "pii_guard.shift_date: max_days must be a whole number of days, at least 1; got 0."),
+        ("shift_date('d', 's', max_days='30')", "pii_guard.shift_date: max_days must be a whole number of days"),
+        ("mask_phone('p', keep_last=5)", "pii_guard.mask_phone: keep_last must be a whole number from 0 to 4; got 5."),
+    ],
+)
+def test_bad_argument_is_a_compile_error(compile_inline, call, message):
+    error = compile_inline("select {{ pii_guard." + call + " }}")
+    assert error is not None and message in error, error
+
+
+@pytest.mark.parametrize("zip3s", ["[36]", "['36']", "'036'", "['03a']"])
+def test_bad_restricted_zip3_var_is_a_compile_error(compile_inline, zip3s):
+    error = compile_inline("select {{ pii_guard.generalize_zip('z') }}",
+                           "--vars", "{pii_guard_restricted_zip3: " + zip3s + "}")
+    assert error is not None and "the var pii_guard_restricted_zip3 must" in error, error
+
+
+def test_restricted_zip3_var_overrides_the_list(compile_inline):
+    assert compile_inline("select {{ pii_guard.generalize_zip('z') }}",
+                          "--vars", "{pii_guard_restricted_zip3: ['021']}") is None
+
+
+@pytest.mark.parametrize("call", PUBLIC_MACROS)
+def test_unsupported_adapter_is_a_compile_error_naming_it(compile_inline, call):
+    """Every public macro's default__ refuses to guess SQL for an engine."""
+    name = call.split("(")[0]
+    error = compile_inline("select {{ pii_guard.default__" + call + " }}")
+    assert error is not None
+    assert f"pii_guard.{name} is not implemented for adapter 'duckdb'" in error, error
+    assert f"define duckdb__{name} in your project" in error
+
+
+@pytest.mark.parametrize("call", PUBLIC_MACROS)
+def test_every_public_macro_compiles_on_duckdb(compile_inline, call):
+    assert compile_inline("select {{ pii_guard." + call + " }}") is None
