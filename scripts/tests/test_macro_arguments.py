@@ -97,3 +97,23 @@ def test_unsupported_adapter_is_a_compile_error_naming_it(compile_inline, call):
 @pytest.mark.parametrize("call", PUBLIC_MACROS)
 def test_every_public_macro_compiles_on_duckdb(compile_inline, call):
     assert compile_inline("select {{ pii_guard." + call + " }}") is None
+
+
+def test_package_sits_beside_dbt_utils(tmp_path):
+    """Same macro names in a package called dbt_utils: each call resolves to its own package."""
+    project = Path(__file__).parent / "fixtures" / "beside_dbt_utils"
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    monkeypatch.setenv("PII_GUARD_DUCKDB_PATH", str(tmp_path / "db.duckdb"))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.setenv("DBT_PACKAGES_INSTALL_PATH", str(tmp_path / "dbt_packages"))
+    try:
+        common = ["--project-dir", str(project), "--profiles-dir", str(INTEGRATION)]
+        assert dbtRunner().invoke(["--quiet", "deps", *common]).success
+        result = dbtRunner().invoke(["--quiet", "compile", *common])
+    finally:
+        monkeypatch.undo()
+    assert result.success, result.exception
+    sql = (tmp_path / "target" / "compiled" / "beside_dbt_utils" / "models" / "both_packages.sql").read_text()
+    assert sql.count("md5(") == 2 and sql.count("getvariable('pii_guard_opad')") == 2
