@@ -1,0 +1,103 @@
+{#- Walks the project's graph and returns one finding per way PII reaches a
+    safe model, as dicts with model, column_name, pii_source, pii_column,
+    reason, status ('violation' or 'accepted') and note.
+
+    PII columns start where they are declared (sources, seeds, models) and are
+    carried down the DAG by name: a model passes on every upstream PII column
+    its select lists name outside a protecting macro (and the alias it gives
+    it), and every upstream PII column when it selects *. Safe models are then
+    checked: their own PII declarations, the PII their select lists pass, the
+    PII a * passes (against the columns the warehouse has for the built
+    relation), direct dependencies on restricted models, and Python models
+    with PII upstream (not analysable, so reported). -#}
+{% macro find_pii_in_safe_models() -%}
+  {%- set nodes = {} -%}
+  {%- for uid, node in graph.nodes.items() if node.resource_type in ['model', 'snapshot', 'seed'] -%}
+    {%- do nodes.update({uid: node}) -%}
+  {%- endfor -%}
+  {%- for uid, node in graph.sources.items() -%}
+    {%- do nodes.update({uid: node}) -%}
+  {%- endfor -%}
+
+  {#- Kahn's algorithm: parents before children, one pass. -#}
+  {%- set children = {} -%}
+  {%- set waiting = {} -%}
+  {%- for uid, node in nodes.items() -%}
+    {%- set parents = (node.get('depends_on') or {}).get('nodes') or [] -%}
+    {%- do waiting.update({uid: 0}) -%}
+    {%- for parent in parents | unique if parent in nodes -%}
+      {%- do waiting.update({uid: waiting[uid] + 1}) -%}
+      {%- do children.setdefault(parent, []).append(uid) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- set order = [] -%}
+  {%- for uid, count in waiting.items() if count == 0 -%}{%- do order.append(uid) -%}{%- endfor -%}
+  {%- for uid in order -%}
+    {%- for child in children.get(uid, []) -%}
+      {%- do waiting.update({child: waiting[child] - 1}) -%}
+      {%- if waiting[child] == 0 -%}{%- do order.append(child) -%}{%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+
+  {%- set pii = {} -%}
+  {%- set findings = [] -%}
+  {%- for uid in order -%}
+    {%- set node = nodes[uid] -%}
+    {%- set safe = node.resource_type == 'model' and pii_guard.privacy_tier(node) == 'safe' -%}
+    {%- set carried = {} -%}
+    {%- for column in (node.get('columns') or {}).values() if pii_guard.is_pii_column(column) -%}
+      {%- do carried.update({column.name | lower: [uid, column.name]}) -%}
+      {%- if safe -%}
+        {%- do findings.append({'model': uid, 'column_name': column.name, 'pii_source': uid, 'pii_column': column.name,
+              'reason': 'a safe model declares this column PII'}) -%}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- set upstream = {} -%}
+    {%- for parent in (node.get('depends_on') or {}).get('nodes') or [] -%}
+      {%- for name, origin in pii.get(parent, {}).items() -%}{%- do upstream.setdefault(name, origin) -%}{%- endfor -%}
+      {%- if safe and parent in nodes and nodes[parent].resource_type == 'model' and pii_guard.privacy_tier(nodes[parent]) == 'restricted' -%}
+        {%- do findings.append({'model': uid, 'column_name': none, 'pii_source': parent, 'pii_column': none,
+              'reason': 'a safe model depends directly on a restricted model'}) -%}
+      {%- endif -%}
+    {%- endfor -%}
+
+    {%- if node.resource_type in ['source', 'seed'] or not upstream -%}
+      {#- nothing flows in from upstream -#}
+    {%- elif node.get('language') == 'python' -%}
+      {%- do carried.update(upstream) -%}
+      {%- for name, origin in upstream.items() if safe -%}
+        {%- do findings.append({'model': uid, 'column_name': none, 'pii_source': origin[0], 'pii_column': origin[1],
+              'reason': 'a Python model reads upstream PII and cannot be analysed; run pii-guard check'}) -%}
+      {%- endfor -%}
+    {%- else -%}
+      {%- set analysis = pii_guard.select_list_references(node.raw_code) -%}
+      {%- set visible = upstream.copy() -%}
+      {%- for item in analysis['items'] -%}
+        {%- set hits = item.refs | select('in', visible) | unique | list -%}
+        {%- for ref in hits -%}
+          {%- set output = item.alias or ref -%}
+          {%- do carried.update({output: visible[ref]}) -%}
+          {%- if safe -%}
+            {%- do findings.append({'model': uid, 'column_name': output, 'pii_source': visible[ref][0], 'pii_column': visible[ref][1],
+                  'reason': 'selects PII column ' ~ ref ~ (' as ' ~ output if output != ref else '') ~ ' without a pii_guard protecting macro'}) -%}
+          {%- endif -%}
+        {%- endfor -%}
+        {%- if hits and item.alias -%}{%- do visible.update({item.alias: visible[hits[0]]}) -%}{%- endif -%}
+      {%- endfor -%}
+      {%- if analysis.star -%}
+        {%- do carried.update(visible) -%}
+        {%- if safe -%}
+          {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) if node.config.materialized != 'ephemeral' else none -%}
+          {%- set built = relation is not none -%}
+          {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list if built else visible.keys() | list -%}
+          {%- for name in columns if name in visible -%}
+            {%- do findings.append({'model': uid, 'column_name': name, 'pii_source': visible[name][0], 'pii_column': visible[name][1],
+                  'reason': 'select * passes PII column ' ~ name ~ ('' if built else ' (relation not built: every upstream PII column is assumed to pass)')}) -%}
+          {%- endfor -%}
+        {%- endif -%}
+      {%- endif -%}
+    {%- endif -%}
+    {%- do pii.update({uid: carried}) -%}
+  {%- endfor -%}
+  {{ return(pii_guard.apply_pii_allowances(findings)) }}
+{%- endmacro %}
