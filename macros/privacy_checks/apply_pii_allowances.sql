@@ -33,9 +33,11 @@
     {%- endfor -%}
     {%- do result.append(dict(finding, status=status.value, note=status.note)) -%}
   {%- endfor -%}
-  {%- for entry in allowances if loop.index0 not in used -%}
+  {%- for entry in allowances -%}
+    {%- if loop.index0 not in used -%}
     {%- do result.append({'model': entry.model, 'column_name': entry.get('column'), 'pii_source': none, 'pii_column': none,
           'reason': 'this pii_guard_allow entry matches no finding: remove it', 'status': 'unused allowance', 'note': entry.reason}) -%}
+    {%- endif -%}
   {%- endfor -%}
   {{ return(result) }}
 {%- endmacro %}

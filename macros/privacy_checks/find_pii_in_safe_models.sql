@@ -66,7 +66,7 @@
     {%- elif node.get('language') == 'python' -%}
       {%- do carried.update(upstream) -%}
       {%- for name, origin in upstream.items() if safe -%}
-        {%- do findings.append({'model': uid, 'column_name': none, 'pii_source': origin[0], 'pii_column': origin[1],
+        {%- do findings.append({'model': uid, 'column_name': name, 'pii_source': origin[0], 'pii_column': origin[1],
               'reason': 'a Python model reads upstream PII and cannot be analysed; run pii-guard check'}) -%}
       {%- endfor -%}
     {%- else -%}
@@ -99,5 +99,16 @@
     {%- endif -%}
     {%- do pii.update({uid: carried}) -%}
   {%- endfor -%}
-  {{ return(pii_guard.apply_pii_allowances(findings)) }}
+  {#- One row per (model, column, origin): a CTE and the final select naming the
+      same column are one finding. -#}
+  {%- set seen = {} -%}
+  {%- set unique_findings = [] -%}
+  {%- for finding in findings -%}
+    {%- set key = [finding.model, finding.column_name, finding.pii_source, finding.pii_column] | join('|') -%}
+    {%- if key not in seen -%}
+      {%- do seen.update({key: true}) -%}
+      {%- do unique_findings.append(finding) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(pii_guard.apply_pii_allowances(unique_findings)) }}
 {%- endmacro %}

@@ -1,93 +1,19 @@
-"""Fixtures that run the integration dbt project in a throwaway directory.
-
-Every dbt invocation gets its own environment (key, DuckDB file, target and
-log paths), so tests never touch the checkout's target/ or each other's keys.
-"""
+"""Fixtures that run the integration dbt project in a throwaway directory."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-INTEGRATION = REPO / "integration_tests"
-DBT = str(Path(sys.executable).parent / "dbt")
-KEY_ENV_VAR = "DBT_ENV_SECRET_PII_GUARD_KEY"
-
-
-@dataclass
-class DbtProject:
-    """The integration project, pointed at one scratch directory and one key."""
-
-    workdir: Path
-    key: str | None
-    extra_env: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def database(self) -> Path:
-        return self.workdir / "warehouse.duckdb"
-
-    @property
-    def target_path(self) -> Path:
-        return self.workdir / "target"
-
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / "logs"
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k != KEY_ENV_VAR}
-        env.update(
-            DO_NOT_TRACK="1",
-            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-            DBT_VERSION_CHECK="false",
-            PII_GUARD_DUCKDB_PATH=str(self.database),
-            DBT_TARGET_PATH=str(self.target_path),
-            DBT_LOG_PATH=str(self.log_path),
-        )
-        if self.key is not None:
-            env[KEY_ENV_VAR] = self.key
-        env.update(self.extra_env)
-        return env
-
-    def dbt(self, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
-        command = [DBT, "--no-use-colors"] + (["--debug"] if debug else []) + list(args)
-        command += [
-            "--profiles-dir", str(INTEGRATION),
-            "--project-dir", str(INTEGRATION),
-        ]
-        return subprocess.run(
-            command, cwd=INTEGRATION, env=self.env(), capture_output=True, text=True, timeout=900
-        )
-
-    def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.database), read_only=True) as connection:
-            return connection.execute(sql).fetchall()
-
-    def rows(self, relation: str) -> list[dict]:
-        with duckdb.connect(str(self.database), read_only=True) as connection:
-            result = connection.execute(f"select * from {relation}")
-            names = [column[0] for column in result.description]
-            return [dict(zip(names, row)) for row in result.fetchall()]
-
-
-def _require_ok(result: subprocess.CompletedProcess[str], what: str) -> None:
-    if result.returncode != 0:
-        pytest.fail(f"{what} failed ({result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
+from dbt_harness import DbtProject, require_ok
 
 
 @pytest.fixture(scope="session")
 def dbt_packages(tmp_path_factory) -> None:
     """`dbt deps` once per session: installs the package itself with local: ../"""
     project = DbtProject(tmp_path_factory.mktemp("deps"), key=None)
-    _require_ok(project.dbt("deps"), "dbt deps")
+    require_ok(project.dbt("deps"), "dbt deps")
 
 
 @pytest.fixture(scope="session")
@@ -96,9 +22,9 @@ def built_project(tmp_path_factory, dbt_packages) -> tuple[DbtProject, str]:
     random key. Returns the project and dbt's console output."""
     project = DbtProject(tmp_path_factory.mktemp("build"), key=secrets.token_hex(32))
     seed = project.dbt("seed", debug=True)
-    _require_ok(seed, "dbt seed")
+    require_ok(seed, "dbt seed")
     build = project.dbt("build", debug=True)
-    _require_ok(build, "dbt build")
+    require_ok(build, "dbt build")
     return project, seed.stdout + seed.stderr + build.stdout + build.stderr
 
 

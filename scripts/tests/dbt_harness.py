@@ -1,0 +1,86 @@
+"""Runs dbt projects (the integration project and the fixtures) in throwaway directories.
+
+Every dbt invocation gets its own environment (key, DuckDB file, target and
+log paths), so tests never touch the checkout's target/ or each other's keys.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+INTEGRATION = REPO / "integration_tests"
+DBT = str(Path(sys.executable).parent / "dbt")
+KEY_ENV_VAR = "DBT_ENV_SECRET_PII_GUARD_KEY"
+
+
+@dataclass
+class DbtProject:
+    """A dbt project (the integration project unless told otherwise), pointed at
+    one scratch directory and one key."""
+
+    workdir: Path
+    key: str | None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    project_dir: Path = INTEGRATION
+
+    @property
+    def database(self) -> Path:
+        return self.workdir / "warehouse.duckdb"
+
+    @property
+    def target_path(self) -> Path:
+        return self.workdir / "target"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "logs"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != KEY_ENV_VAR}
+        env.update(
+            DO_NOT_TRACK="1",
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+            DBT_VERSION_CHECK="false",
+            PII_GUARD_DUCKDB_PATH=str(self.database),
+            DBT_TARGET_PATH=str(self.target_path),
+            DBT_LOG_PATH=str(self.log_path),
+        )
+        if self.key is not None:
+            env[KEY_ENV_VAR] = self.key
+        env.update(self.extra_env)
+        return env
+
+    def dbt(self, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
+        command = [DBT, "--no-use-colors"] + (["--debug"] if debug else []) + list(args)
+        command += [
+            "--profiles-dir", str(INTEGRATION),
+            "--project-dir", str(self.project_dir),
+        ]
+        return subprocess.run(
+            command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, timeout=900
+        )
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+    def rows(self, relation: str) -> list[dict]:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            result = connection.execute(f"select * from {relation}")
+            names = [column[0] for column in result.description]
+            return [dict(zip(names, row)) for row in result.fetchall()]
+
+
+def require_ok(result: subprocess.CompletedProcess[str], what: str) -> None:
+    if result.returncode != 0:
+        pytest.fail(f"{what} failed ({result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
+
+
