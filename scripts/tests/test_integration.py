@@ -185,3 +185,38 @@ def test_debug_build_leaves_no_trace_of_the_key(built_project):
     assert leaks == []
     # The debug log really is verbose: it holds the SQL that ran.
     assert b"getvariable('pii_guard_ipad')" in haystacks[str(project.log_path / "dbt.log")]
+
+
+# Each deliberately broken model's test (by dbt's test name) and the exact
+# number of rows it must return; the yml asserts the same with error_if "!=N".
+BROKEN_FAILURES = {
+    "pii_guard_k_anonymity_k_anonymity_broken_3__age_band__zip3": 3,
+    "pii_guard_l_diversity_l_diversity_broken_2__age_band__zip3__diagnosis": 2,
+    "pii_guard_no_pii_values_no_pii_values_broken_note": 7,
+    "pii_guard_no_pii_values_no_pii_values_broken_note__email": 2,
+    "pii_guard_no_pii_values_no_pii_values_broken_note__credit_card__ssn": 2,
+    "pii_guard_is_pseudonym_is_pseudonym_broken_customer_key": 3,
+    "pii_guard_not_raw_identifier_not_raw_identifier_broken_customer_key__customer_id__source_raw_raw_customers_": 2,
+    "pii_guard_all_columns_classified_all_columns_classified_broken_": 3,
+    "pii_guard_row_count_matches_row_count_matches_broken_source_raw_raw_customers_": 1,
+    "pii_guard_keys_preserved_keys_preserved_broken_email_hash__email_hash__ref_stg_customers_": 1,
+    "matches_expected_broken_expectations_": 2,
+}
+
+
+def test_privacy_tests_fail_on_broken_models_with_the_asserted_counts(built_project):
+    project, _ = built_project
+    results = json.loads((project.target_path / "run_results.json").read_text())["results"]
+    failures = {r["unique_id"].split(".")[2]: r["failures"] for r in results
+                if "broken" in r["unique_id"] and r["unique_id"].startswith("test.")}
+    assert failures == BROKEN_FAILURES
+
+
+def test_privacy_tests_pass_on_clean_data(built_project):
+    project, _ = built_project
+    results = json.loads((project.target_path / "run_results.json").read_text())["results"]
+    clean = {r["unique_id"].split(".")[2]: r for r in results
+             if r["unique_id"].startswith("test.") and "broken" not in r["unique_id"]}
+    privacy = {name: r for name, r in clean.items() if name.startswith("pii_guard_") or name == "no_pii_in_safe_models"}
+    assert len(privacy) >= 12
+    assert all(r["status"] == "pass" and r["failures"] == 0 for r in privacy.values()), privacy
