@@ -70,31 +70,38 @@
               'reason': 'a Python model reads upstream PII and cannot be analysed; run pii-guard check'}) -%}
       {%- endfor -%}
     {%- else -%}
-      {%- set analysis = pii_guard.select_list_references(node.raw_code) -%}
+      {#- outputs: CTE name ('' for the final query) -> {column: origin};
+          visible: every name a select list may use, upstream or aliased. -#}
+      {%- set outputs = {} -%}
       {%- set visible = upstream.copy() -%}
-      {%- for item in analysis['items'] -%}
-        {%- set hits = item.refs | select('in', visible) | unique | list -%}
-        {%- for ref in hits -%}
-          {%- set output = item.alias or ref -%}
-          {%- do carried.update({output: visible[ref]}) -%}
-          {%- if safe -%}
-            {%- do findings.append({'model': uid, 'column_name': output, 'pii_source': visible[ref][0], 'pii_column': visible[ref][1],
-                  'reason': 'selects PII column ' ~ ref ~ (' as ' ~ output if output != ref else '') ~ ' without a pii_guard protecting macro'}) -%}
-          {%- endif -%}
-        {%- endfor -%}
-        {%- if hits and item.alias -%}{%- do visible.update({item.alias: visible[hits[0]]}) -%}{%- endif -%}
-      {%- endfor -%}
-      {%- if analysis.star -%}
-        {%- do carried.update(visible) -%}
-        {%- if safe -%}
-          {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) if node.config.materialized != 'ephemeral' else none -%}
-          {%- set built = relation is not none -%}
-          {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list if built else visible.keys() | list -%}
-          {%- for name in columns if name in visible -%}
-            {%- do findings.append({'model': uid, 'column_name': name, 'pii_source': visible[name][0], 'pii_column': visible[name][1],
-                  'reason': 'select * passes PII column ' ~ name ~ ('' if built else ' (relation not built: every upstream PII column is assumed to pass)')}) -%}
+      {%- set star_passed = {} -%}
+      {%- for event in pii_guard.select_list_references(node.raw_code, upstream.keys()) -%}
+        {%- set scope_outputs = outputs.setdefault(event['scope'], {}) -%}
+        {%- if event['kind'] == 'star' -%}
+          {%- set passed = upstream if event['from'] == 'relation' else outputs.get(event['from'], visible) -%}
+          {%- do scope_outputs.update(passed) -%}
+          {%- if event['scope'] == '' -%}{%- do star_passed.update(passed) -%}{%- endif -%}
+        {%- else -%}
+          {%- for ref in event['refs'] | unique if ref in visible -%}
+            {%- set output = event['alias'] or ref -%}
+            {%- do scope_outputs.update({output: visible[ref]}) -%}
+            {%- do visible.update({output: visible[ref]}) -%}
+            {%- if safe and event['scope'] == '' -%}
+              {%- do findings.append({'model': uid, 'column_name': output, 'pii_source': visible[ref][0], 'pii_column': visible[ref][1],
+                    'reason': 'selects PII column ' ~ ref ~ (' as ' ~ output if output != ref else '') ~ ' without a pii_guard protecting macro'}) -%}
+            {%- endif -%}
           {%- endfor -%}
         {%- endif -%}
+      {%- endfor -%}
+      {%- do carried.update(outputs.get('', {})) -%}
+      {%- if safe and star_passed -%}
+        {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) if node.config.materialized != 'ephemeral' else none -%}
+        {%- set built = relation is not none -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list if built else star_passed.keys() | list -%}
+        {%- for name in columns if name in star_passed -%}
+          {%- do findings.append({'model': uid, 'column_name': name, 'pii_source': star_passed[name][0], 'pii_column': star_passed[name][1],
+                'reason': 'select * passes PII column ' ~ name ~ ('' if built else ' (relation not built: every upstream PII column is assumed to pass)')}) -%}
+        {%- endfor -%}
       {%- endif -%}
     {%- endif -%}
     {%- do pii.update({uid: carried}) -%}
