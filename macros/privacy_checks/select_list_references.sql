@@ -16,23 +16,23 @@
     no_pii_in_safe_models test. -#}
 {% macro select_list_references(raw_sql, names) -%}
   {%- set re = modules.re -%}
-  {%- set sql = re.sub('(?s)\{#.*?#\}', ' ', raw_sql) -%}
+  {%- set sql = re.sub('(?s)\\{#.*?#\\}', ' ', raw_sql) -%}
   {#- A protecting macro's whole call disappears: its output is not PII. -#}
-  {%- set sql = re.sub('(?s)\{\{-?\s*pii_guard\s*\.\s*(?:' ~ pii_guard.protecting_macros() | join('|') ~ ')\s*\(.*?\)\s*-?\}\}', ' ', sql) -%}
-  {%- set sql = re.sub('(?s)\{\{-?\s*(?:ref|source)\s*\(.*?\)\s*-?\}\}', ' __relation__ ', sql) -%}
-  {%- set sql = re.sub('(?s)\{\{-?\s*config\s*\(.*?\)\s*-?\}\}', ' ', sql) -%}
+  {%- set sql = re.sub('(?s)\\{\\{-?\\s*pii_guard\\s*\\.\\s*(?:' ~ pii_guard.protecting_macros() | join('|') ~ ')\\s*\\(.*?\\)\\s*-?\\}\\}', ' ', sql) -%}
+  {%- set sql = re.sub('(?s)\\{\\{-?\\s*(?:ref|source)\\s*\\(.*?\\)\\s*-?\\}\\}', ' __relation__ ', sql) -%}
+  {%- set sql = re.sub('(?s)\\{\\{-?\\s*config\\s*\\(.*?\\)\\s*-?\\}\\}', ' ', sql) -%}
   {#- Any other expression may pass its string arguments through as SQL
       (dbt.concat(['email', ...])): keep the strings' contents as names. -#}
   {%- set pieces = namespace(sql='', last=0) -%}
-  {%- for match in re.finditer('(?s)\{\{.*?\}\}', sql) -%}
+  {%- for match in re.finditer('(?s)\\{\\{.*?\\}\\}', sql) -%}
     {%- set pieces.sql = pieces.sql ~ sql[pieces.last:match.start()] ~ ' ' ~ re.findall("'([^']*)'|\"([^\"]*)\"", match.group(0)) | map('join', ' ') | join(' ') ~ ' ' -%}
     {%- set pieces.last = match.end() -%}
   {%- endfor -%}
   {%- set sql = pieces.sql ~ sql[pieces.last:] -%}
-  {%- set sql = re.sub('(?s)\{%.*?%\}', ' ', sql) -%}
+  {%- set sql = re.sub('(?s)\\{%.*?%\\}', ' ', sql) -%}
   {#- Strings and comments out, in one pass so a quote inside a comment (or --
       inside a string) is read right; then quoted identifiers unquoted. -#}
-  {%- set sql = re.sub("(?s)'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", ' ', sql) -%}
+  {%- set sql = re.sub("(?s)'(?:[^']|'')*'|--[^\n]*|/\\*.*?\\*/", ' ', sql) -%}
   {%- set sql = re.sub('"([^"]*)"|`([^`]*)`', ' \\1\\2 ', sql) | lower -%}
 
   {%- set clause_words = ['from', 'where', 'join', 'on', 'using', 'group', 'having', 'qualify',

@@ -18,12 +18,13 @@ def dbt_packages(tmp_path_factory) -> None:
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory, dbt_packages) -> tuple[DbtProject, str]:
-    """The whole integration project seeded and built with --debug and a fresh
-    random key. Returns the project and dbt's console output."""
+    """The whole integration project seeded and built with --debug, a fresh
+    random key and --store-failures (every test's rows kept in the warehouse).
+    Returns the project and dbt's console output."""
     project = DbtProject(tmp_path_factory.mktemp("build"), key=secrets.token_hex(32))
     seed = project.dbt("seed", debug=True)
     require_ok(seed, "dbt seed")
-    build = project.dbt("build", debug=True)
+    build = project.dbt("build", "--store-failures", debug=True)
     require_ok(build, "dbt build")
     return project, seed.stdout + seed.stderr + build.stdout + build.stderr
 

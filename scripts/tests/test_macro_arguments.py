@@ -72,6 +72,33 @@ def test_bad_argument_is_a_compile_error(compile_inline, call, message):
     assert error is not None and message in error, error
 
 
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        ("test_k_anonymity(model=ref('k_anonymity_clean'), quasi_identifiers=['zip3'], k=1)",
+         "pii_guard.k_anonymity: k must be a whole number, at least 2; got 1."),
+        ("test_k_anonymity(model=ref('k_anonymity_clean'), quasi_identifiers='zip3')",
+         "pii_guard.k_anonymity: quasi_identifiers must be a non-empty list of column names; got zip3."),
+        ("test_l_diversity(model=ref('l_diversity_clean'), quasi_identifiers=['zip3'], sensitive_column='diagnosis', l=1.5)",
+         "pii_guard.l_diversity: l must be a whole number, at least 2; got 1.5."),
+        ("test_no_pii_values(model=ref('no_pii_values_clean'), column_name='note', detectors=['emial'])",
+         "pii_guard.no_pii_values: detectors must be a non-empty list drawn from email, phone, ssn, credit_card, ipv4; got ['emial']."),
+        ("test_no_pii_values(model=ref('no_pii_values_clean'), column_name='note', detectors=[])",
+         "pii_guard.no_pii_values: detectors must be a non-empty list"),
+    ],
+)
+def test_bad_generic_test_argument_is_a_compile_error(compile_inline, call, message):
+    error = compile_inline("{{ pii_guard." + call + " }}")
+    assert error is not None and message in error, error
+
+
+@pytest.mark.parametrize("test", ["is_pseudonym", "no_pii_values"])
+def test_generic_tests_with_engine_specific_sql_refuse_unknown_adapters(compile_inline, test):
+    error = compile_inline("{{ pii_guard.default__test_" + test + "(ref('no_pii_values_clean'), 'note'"
+                           + (", ['email']" if test == "no_pii_values" else "") + ") }}")
+    assert error is not None and f"pii_guard.{test} is not implemented for adapter 'duckdb'" in error, error
+
+
 @pytest.mark.parametrize("zip3s", ["[36]", "['36']", "'036'", "['03a']"])
 def test_bad_restricted_zip3_var_is_a_compile_error(compile_inline, zip3s):
     error = compile_inline("select {{ pii_guard.generalize_zip('z') }}",
@@ -101,7 +128,7 @@ def test_every_public_macro_compiles_on_duckdb(compile_inline, call):
 
 def test_package_sits_beside_dbt_utils(tmp_path):
     """Same macro names in a package called dbt_utils: each call resolves to its own package."""
-    project = Path(__file__).parent / "fixtures" / "beside_dbt_utils"
+    project = INTEGRATION / "fixtures" / "beside_dbt_utils"
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("DO_NOT_TRACK", "1")
     monkeypatch.setenv("PII_GUARD_DUCKDB_PATH", str(tmp_path / "db.duckdb"))
