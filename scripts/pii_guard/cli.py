@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pii_guard import __version__
 from pii_guard.keys import KEY_ENV_VAR, KeyProblem, generate_key, read_key
@@ -60,6 +61,58 @@ def _hash(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(done: int, total: int) -> None:
+    """A progress bar on stderr, only on a terminal and only for long runs."""
+    if total >= 200 and (done % 50 == 0 or done == total):
+        filled = 30 * done // total
+        end = "\n" if done == total else ""
+        print(f"\rtracing [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} models", end=end,
+              file=sys.stderr, flush=True)
+
+
+def _lineage_inputs(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
+    project_dir = Path(args.project_dir)
+    manifest = Path(args.manifest) if args.manifest else project_dir / "target" / "manifest.json"
+    if args.catalog:
+        catalog: Path | None = Path(args.catalog)
+    else:
+        default = manifest.parent / "catalog.json"
+        catalog = default if default.exists() else None
+    return manifest, catalog, project_dir
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pii_guard.lineage import check
+    from pii_guard.lineage.report import FORMATTERS
+
+    manifest, catalog, project_dir = _lineage_inputs(args)
+    progress = _progress if args.format == "text" and sys.stderr.isatty() else None
+    report = check(manifest, catalog, project_dir, progress=progress)
+    rendered = FORMATTERS[args.format](report)
+    if args.output:
+        Path(args.output).write_text(rendered)
+        print(f"pii-guard check: wrote {args.output}: {report.stats['violations']} violations, "
+              f"{report.stats['unresolved']} unresolved", file=sys.stderr)
+    else:
+        sys.stdout.write(rendered)
+    return report.exit_code
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from pii_guard.lineage.explain import explain
+    from pii_guard.lineage.project import load_project
+
+    manifest, catalog, project_dir = _lineage_inputs(args)
+    sys.stdout.write(explain(load_project(manifest, catalog, project_dir), args.target))
+    return 0
+
+
+def _add_lineage_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
+    parser.add_argument("--manifest", help="manifest.json from `dbt compile` (default: <project-dir>/target/manifest.json)")
+    parser.add_argument("--catalog", help="catalog.json from `dbt docs generate` (default: beside the manifest, if there)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pii-guard", description="Privacy tooling for dbt projects (pii_guard)."
@@ -80,14 +133,29 @@ def build_parser() -> argparse.ArgumentParser:
     hash_.add_argument("values", nargs="+", metavar="VALUE")
     hash_.add_argument("--normalize", choices=NORMALIZERS, default=None)
     hash_.set_defaults(run=_hash)
+
+    check = commands.add_parser(
+        "check", help="trace every column of every model and report PII that reaches a safe model"
+    )
+    _add_lineage_inputs(check)
+    check.add_argument("--format", choices=["text", "json", "sarif", "html"], default="text")
+    check.add_argument("--output", help="write the report here instead of standard output")
+    check.set_defaults(run=_check)
+
+    explain = commands.add_parser("explain", help="print the upstream lineage of one column, MODEL.COLUMN")
+    explain.add_argument("target", metavar="MODEL.COLUMN")
+    _add_lineage_inputs(explain)
+    explain.set_defaults(run=_explain)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from pii_guard.lineage.errors import InputError
+
     try:
         return args.run(args)
-    except KeyProblem as problem:
+    except (KeyProblem, InputError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,24 @@
+"""Stage 2: parents before children.
+
+>>> from pii_guard.lineage.project import Node
+>>> a = Node("a", "a", "model", ("d", "s", "a"), set())
+>>> b = Node("b", "b", "model", ("d", "s", "b"), set(), depends_on=["a"])
+>>> dependency_order({"b": b, "a": a})
+['a', 'b']
+"""
+
+from __future__ import annotations
+
+from graphlib import CycleError, TopologicalSorter
+
+from pii_guard.lineage.errors import InputError
+from pii_guard.lineage.project import Node
+
+
+def dependency_order(nodes: dict[str, Node]) -> list[str]:
+    """Every node after the nodes it depends on (edges outside `nodes` ignored)."""
+    graph = {uid: [p for p in node.depends_on if p in nodes] for uid, node in nodes.items()}
+    try:
+        return list(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        raise InputError(f"the manifest's dependencies form a cycle: {' -> '.join(error.args[1])}") from None

@@ -1,0 +1,187 @@
+"""Stage 1: read dbt's manifest (and catalog, and the project's allowances).
+
+>>> import json, tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "manifest.json"
+>>> _ = path.write_text("{")
+>>> load_project(path)
+Traceback (most recent call last):
+...
+pii_guard.lineage.errors.InputError: manifest.json is not valid JSON (line 1, column 2): ... Run `dbt compile` to write a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pii_guard.lineage.errors import InputError
+
+# dbt adapter type -> sqlglot dialect.
+DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark", "databricks": "databricks"}
+TRUE_VALUES = (True, "true", "True", "yes")
+
+
+@dataclass
+class Node:
+    """A model, seed, snapshot or source: anything a model can select from."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    relation: tuple[str, ...]  # lower-cased (database, schema, identifier)
+    pii_columns: set[str]
+    tier: str | None = None
+    language: str = "sql"
+    materialized: str | None = None
+    compiled_code: str | None = None
+    depends_on: list[str] = field(default_factory=list)
+    path: str = ""
+    declared_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Project:
+    dialect: str
+    nodes: dict[str, Node]
+    catalog: dict[tuple[str, ...], dict[str, str]]
+    allowances: list[dict[str, Any]]
+    by_relation: dict[tuple[str, ...], str]
+
+    @property
+    def models(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.resource_type in ("model", "snapshot")]
+
+
+def is_pii(column: dict[str, Any]) -> bool:
+    """meta.pii true or the pii tag, in the column's meta/tags or config.meta/config.tags."""
+    config = column.get("config") or {}
+    metas = [column.get("meta") or {}, config.get("meta") or {}]
+    tags = (column.get("tags") or []) + (config.get("tags") or [])
+    return any(meta.get("pii") in TRUE_VALUES for meta in metas) or "pii" in tags
+
+
+def privacy_tier(node: dict[str, Any]) -> str | None:
+    """'safe' for meta privacy_tier safe or access public; 'restricted'; or None."""
+    config = node.get("config") or {}
+    if node.get("access") == "public" or config.get("access") == "public":
+        return "safe"
+    return (config.get("meta") or {}).get("privacy_tier") or (node.get("meta") or {}).get("privacy_tier")
+
+
+def relation_key(*parts: str | None) -> tuple[str, ...]:
+    return tuple((part or "").strip('"`').lower() for part in parts)
+
+
+def _read_json(path: Path, what: str, hint: str) -> Any:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InputError(f"{what} not found at {path}. {hint}") from None
+    except OSError as error:
+        raise InputError(f"cannot read {what} at {path}: {error.strerror}. {hint}") from None
+    if not text.strip():
+        raise InputError(f"{what} at {path} is empty. {hint}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{what} is not valid JSON (line {error.lineno}, column {error.colno}): {path}. {hint}"
+        ) from None
+
+
+def _allowances(project_dir: Path | None) -> list[dict[str, Any]]:
+    if project_dir is None or not (project_dir / "dbt_project.yml").exists():
+        return []
+    import yaml  # installed with dbt
+
+    try:
+        config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    except yaml.YAMLError as error:
+        raise InputError(f"dbt_project.yml in {project_dir} is not valid YAML: {error}") from None
+    entries = (config.get("vars") or {}).get("pii_guard_allow") or []
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and e.get("model") and str(e.get("reason") or "").strip() for e in entries
+    ):
+        raise InputError(
+            "every pii_guard_allow entry in dbt_project.yml needs a model and a reason "
+            "(see the README, 'Accepting a finding')."
+        )
+    return entries
+
+
+def load_project(manifest_path: Path, catalog_path: Path | None = None,
+                 project_dir: Path | None = None) -> Project:
+    """Read the manifest (required, with compiled SQL), the catalog (optional)."""
+    hint = "Run `dbt compile` to write a fresh one."
+    manifest = _read_json(manifest_path, "manifest.json", hint)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("nodes"), dict):
+        raise InputError(f"{manifest_path} is not a dbt manifest (no 'nodes'). {hint}")
+    adapter = (manifest.get("metadata") or {}).get("adapter_type")
+    if adapter not in DIALECTS:
+        raise InputError(
+            f"the manifest was written for adapter {adapter!r}, which pii-guard check does not "
+            f"read; supported: {', '.join(sorted(DIALECTS))}."
+        )
+
+    nodes: dict[str, Node] = {}
+    raw = list(manifest["nodes"].values()) + list((manifest.get("sources") or {}).values())
+    for item in raw:
+        kind = item.get("resource_type")
+        if kind not in ("model", "seed", "snapshot", "source"):
+            continue
+        identifier = item.get("identifier") if kind == "source" else item.get("alias")
+        columns = item.get("columns") or {}
+        config = item.get("config") or {}
+        nodes[item["unique_id"]] = Node(
+            unique_id=item["unique_id"],
+            name=item.get("name", ""),
+            resource_type=kind,
+            relation=relation_key(item.get("database"), item.get("schema"), identifier or item.get("name")),
+            pii_columns={c.get("name", n).lower() for n, c in columns.items() if is_pii(c)},
+            tier=privacy_tier(item) if kind == "model" else None,
+            language=item.get("language") or "sql",
+            materialized=config.get("materialized"),
+            compiled_code=item.get("compiled_code"),
+            depends_on=list((item.get("depends_on") or {}).get("nodes") or []),
+            path=item.get("original_file_path") or "",
+            declared_columns=[c.get("name", n).lower() for n, c in columns.items()],
+        )
+    sql_models = [n for n in nodes.values() if n.resource_type == "model" and n.language == "sql"]
+    if sql_models and all(n.compiled_code is None for n in sql_models):
+        raise InputError(
+            f"{manifest_path} has no compiled SQL (it was written by `dbt parse`). "
+            "Run `dbt compile` first, then pii-guard check."
+        )
+
+    catalog: dict[tuple[str, ...], dict[str, str]] = {}
+    if catalog_path is not None:
+        data = _read_json(catalog_path, "catalog.json", "Run `dbt docs generate` to write one, or leave --catalog out.")
+        for entry in list((data.get("nodes") or {}).values()) + list((data.get("sources") or {}).values()):
+            meta = entry.get("metadata") or {}
+            key = relation_key(meta.get("database"), meta.get("schema"), meta.get("name"))
+            columns = sorted((entry.get("columns") or {}).values(), key=lambda c: c.get("index", 0))
+            catalog[key] = {c["name"].lower(): c.get("type") or "UNKNOWN" for c in columns}
+
+    return Project(
+        dialect=DIALECTS[adapter],
+        nodes=nodes,
+        catalog=catalog,
+        allowances=_allowances(project_dir),
+        by_relation=_by_relation(nodes),
+    )
+
+
+def _by_relation(nodes: dict[str, Node]) -> dict[tuple[str, ...], str]:
+    """The node that stands for each physical relation. A seed and the source
+    declared over it are one table: the source stands for it, and carries the
+    PII declared on either."""
+    rank = {"source": 0, "seed": 1, "snapshot": 2, "model": 3}
+    chosen: dict[tuple[str, ...], str] = {}
+    for uid, node in sorted(nodes.items(), key=lambda item: (rank[item[1].resource_type], item[0])):
+        if node.materialized == "ephemeral":
+            continue
+        primary = chosen.setdefault(node.relation, uid)
+        nodes[primary].pii_columns |= node.pii_columns
+    return chosen
