@@ -72,15 +72,15 @@ def build_report(project: Project, traces: dict[str, ModelTrace], flows: Flows, 
         if node.resource_type not in ("model", "snapshot"):
             continue
         trace = traces.get(uid)
+        blocked = [p for p in node.depends_on if p in unresolved_ids]
         reason = None
         if node.language != "sql":
             reason = f"a {node.language} model cannot be analysed"
+        elif blocked and (node.tier == "safe" or trace is None or trace.unresolved):
+            # Fail closed: what an unanalysable model passes on is unknown.
+            reason = f"reads {', '.join(blocked)}, which could not be analysed"
         elif trace is None or trace.unresolved:
             reason = trace.unresolved if trace else "no compiled SQL in the manifest"
-        else:
-            blocked = [p for p in node.depends_on if p in unresolved_ids]
-            if blocked and node.tier == "safe":
-                reason = f"reads {', '.join(blocked)}, which could not be analysed"
         if reason:
             unresolved_ids.add(uid)
             report.unresolved.append(Unresolved(uid, reason, node.path))

@@ -1,0 +1,184 @@
+"""pii-guard check on its corpus (integration_tests/fixtures/lineage_corpus),
+asserted model by model and column by column; its output formats; bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dbt_harness import DbtProject, require_ok
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "integration_tests" / "fixtures" / "lineage_corpus"
+PII_GUARD = str(Path(sys.executable).parent / "pii-guard")
+M = "model.lineage_corpus."
+SRC = "source.lineage_corpus.crm.people."
+STG = M + "stg_people."
+
+# (model, column) -> (origin, path) for every violation the corpus must produce.
+EXPECTED_VIOLATIONS = {
+    ("l_direct", "email"): [SRC + "email", M + "l_direct.email"],
+    ("l_expression", "shout"): [SRC + "email", STG + "email", M + "l_expression.shout"],
+    ("l_cte_chain", "contact"): [SRC + "email", STG + "email", M + "l_cte_chain.contact"],
+    ("l_subquery", "e"): [SRC + "email", STG + "email", M + "l_subquery.e"],
+    ("l_join", "phone"): [SRC + "phone", M + "l_join.phone"],
+    ("l_union", "v"): [SRC + "email", STG + "email", M + "l_union.v"],
+    ("l_star", "email"): [SRC + "email", STG + "email", M + "l_star.email"],
+    ("l_star", "phone"): [SRC + "phone", STG + "phone", M + "l_star.phone"],
+    ("l_ephemeral", "email"): [SRC + "email", STG + "email", M + "l_ephemeral.email"],
+    ("l_weak_md5", "h"): [SRC + "email", STG + "email", M + "l_weak_md5.h"],
+    ("l_weak_salted", "h"): [SRC + "email", STG + "email", M + "l_weak_salted.h"],
+    ("l_coalesce_hash", "h"): [SRC + "email", STG + "email", M + "l_coalesce_hash.h"],
+    ("l_concat_hash", "h"): [SRC + "email", STG + "email", M + "l_concat_hash.h"],
+    ("l_string_agg", "emails"): [SRC + "email", STG + "email", M + "l_string_agg.emails"],
+    ("l_aggregates", "m"): [SRC + "email", STG + "email", M + "l_aggregates.m"],
+    ("l_aggregates", "l"): [SRC + "phone", STG + "phone", M + "l_aggregates.l"],
+    ("l_struct", "packed"): [SRC + "email", STG + "email", M + "l_struct.packed"],
+    ("l_first_value", "f"): [SRC + "email", STG + "email", M + "l_first_value.f"],
+    ("l_scalar_subquery", "m"): [SRC + "phone", STG + "phone", M + "l_scalar_subquery.m"],
+    ("l_case_value", "n"): [SRC + "full_name", STG + "full_name", M + "l_case_value.n"],
+    ("l_transitive", "phone"): [SRC + "phone", STG + "phone", M + "int_people.phone", M + "l_transitive.phone"],
+}
+EXPECTED_UNRESOLVED = {
+    "u_unparseable": "sqlglot cannot analyse it",
+    "u_star_unknown": "a * could not be expanded",
+    "u_python": "a python model cannot be analysed",
+    "u_over_unresolved": "reads model.lineage_corpus.u_unparseable, which could not be analysed",
+}
+
+
+def run_check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PII_GUARD, *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The corpus compiled (seeds loaded for the catalog; no model built)."""
+    project = DbtProject(tmp_path_factory.mktemp("corpus"), key=None, project_dir=CORPUS)
+    for step in (("deps",), ("seed",), ("compile",), ("docs", "generate")):
+        require_ok(project.dbt(*step), "dbt " + " ".join(step))
+    return project
+
+
+@pytest.fixture(scope="module")
+def report(corpus):
+    result = run_check("check", "--project-dir", str(CORPUS), "--manifest", str(corpus.target_path / "manifest.json"),
+                       "--format", "json")
+    assert result.returncode == 1, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_every_leak_is_found_with_its_path_and_nothing_else(report):
+    found = {(v["model"].removeprefix(M), v["column"]): v["path"] for v in report["violations"]}
+    assert found == EXPECTED_VIOLATIONS
+    for violation in report["violations"]:
+        assert violation["source"] == violation["path"][0]
+
+
+def test_clean_models_are_clean(report, corpus):
+    manifest = json.loads((corpus.target_path / "manifest.json").read_text())
+    clean = {n["name"] for n in manifest["nodes"].values() if n["name"].startswith("c_")}
+    assert clean == {"c_where_join", "c_window", "c_counts", "c_case_condition", "c_exists", "c_protected"}
+    flagged = {v["model"].removeprefix(M) for v in report["violations"]}
+    assert not clean & flagged
+
+
+def test_look_alike_hashes_are_reported_as_weak_hashing(report):
+    reasons = {(v["model"].removeprefix(M)): v["reason"] for v in report["violations"]}
+    assert reasons["l_weak_md5"].startswith("weak hashing: md5")
+    assert reasons["l_weak_salted"].startswith("weak hashing: sha2")
+    assert reasons["l_coalesce_hash"] == "PII reaches a safe model without a protecting transform"
+
+
+def test_unanalysable_models_are_unresolved_never_clean(report):
+    found = {u["model"].removeprefix(M): u["reason"] for u in report["unresolved"]}
+    assert set(found) == set(EXPECTED_UNRESOLVED)
+    for model, fragment in EXPECTED_UNRESOLVED.items():
+        assert fragment in found[model], found[model]
+
+
+def test_accepted_findings_are_listed_apart(report):
+    assert [(a["model"], a["column"], a["accepted"]) for a in report["accepted"]] == [
+        (M + "a_allowed", "email", "DPA-9: the processor contract covers email")
+    ]
+    assert report["stats"]["violations"] == len(EXPECTED_VIOLATIONS)
+
+
+def test_text_format_has_one_line_per_violation_and_a_summary(corpus):
+    result = run_check("check", "--project-dir", str(CORPUS), "--manifest", str(corpus.target_path / "manifest.json"))
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1
+    assert sum(line.startswith("VIOLATION ") for line in lines) == len(EXPECTED_VIOLATIONS)
+    assert sum(line.startswith("UNRESOLVED ") for line in lines) == len(EXPECTED_UNRESOLVED)
+    assert lines[-1].endswith(f"{len(EXPECTED_VIOLATIONS)} violations, {len(EXPECTED_UNRESOLVED)} unresolved, 1 accepted")
+
+
+def test_sarif_and_html_formats(corpus, tmp_path):
+    manifest = str(corpus.target_path / "manifest.json")
+    sarif = json.loads(run_check("check", "--project-dir", str(CORPUS), "--manifest", manifest, "--format", "sarif").stdout)
+    results = sarif["runs"][0]["results"]
+    assert sarif["version"] == "2.1.0"
+    assert len(results) == len(EXPECTED_VIOLATIONS) + len(EXPECTED_UNRESOLVED)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert "models/safe/l_direct.sql" in uris
+    page = tmp_path / "report.html"
+    result = run_check("check", "--project-dir", str(CORPUS), "--manifest", manifest, "--format", "html",
+                       "--output", str(page))
+    assert result.returncode == 1 and page.exists()
+    text = page.read_text()
+    assert text.count("<svg") == len(EXPECTED_VIOLATIONS)
+    assert "<script" not in text and "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in text
+
+
+def test_explain_prints_each_hop_with_its_transform(corpus):
+    result = run_check("explain", "c_protected.visit_shifted", "--project-dir", str(CORPUS),
+                       "--manifest", str(corpus.target_path / "manifest.json"))
+    assert result.returncode == 0, result.stderr
+    assert "<- " + STG + "visit_date  (protected by shift_date)" in result.stdout
+    assert SRC + "visit_date [PII]  (direct)" in result.stdout
+
+
+def test_integration_project_is_clean(built_project):
+    project, _ = built_project
+    require_ok(project.dbt("docs", "generate"), "dbt docs generate")
+    result = run_check("check", "--project-dir", str(REPO / "integration_tests"),
+                       "--manifest", str(project.target_path / "manifest.json"), "--format", "json")
+    assert result.returncode == 0, result.stdout
+    stats = json.loads(result.stdout)["stats"]
+    assert stats["violations"] == stats["unresolved"] == 0 and stats["safe_models"] == 3
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "manifest.json at {path} is empty. Run `dbt compile`"),
+    ('{"nodes": {', "manifest.json is not valid JSON (line 1, column 12): {path}. Run `dbt compile`"),
+    ('{"metadata": {"adapter_type": "oracle"}, "nodes": {}}', "the manifest was written for adapter 'oracle', which pii-guard check does not read"),
+    ("[1, 2]", "is not a dbt manifest (no 'nodes')"),
+])
+def test_bad_manifest_is_one_clear_line_and_exit_2(tmp_path, content, message):
+    path = tmp_path / "manifest.json"
+    path.write_text(content)
+    result = run_check("check", "--manifest", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert message.format(path=path) in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_manifest_says_what_to_run(tmp_path):
+    result = run_check("check", "--project-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert f"manifest.json not found at {tmp_path}/target/manifest.json. Run `dbt compile`" in result.stderr
+
+
+def test_manifest_from_dbt_parse_is_refused(corpus, tmp_path):
+    parsed = DbtProject(tmp_path, key=None, project_dir=CORPUS)
+    require_ok(parsed.dbt("parse"), "dbt parse")
+    result = run_check("check", "--manifest", str(parsed.target_path / "manifest.json"))
+    assert result.returncode == 2
+    assert "has no compiled SQL (it was written by `dbt parse`). Run `dbt compile` first" in result.stderr
