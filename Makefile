@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_hash.py
 	$(BIN)/python benchmarks/bench_no_pii_test.py
+	$(BIN)/python benchmarks/bench_lineage.py
 
 clean:
 	rm -rf $(VENV) integration_tests/target integration_tests/logs integration_tests/dbt_packages

@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-COLUMNS = ["id", "email_hash", "phone_masked", "age_band", "zip3", "amount", "created_at", "status"]
+# Real marts are wide: 16 plain attributes ride along with the PII-derived columns.
+ATTRIBUTES = [f"attr_{i:02d}" for i in range(1, 17)]
+COLUMNS = ["id", "email_hash", "phone_masked", "age_band", "zip3", "amount", "created_at", "status"] + ATTRIBUTES
 RAW_COLUMNS = {
     "id": False, "email": True, "phone": True, "full_name": True, "birth_date": True,
     "zip": True, "amount": False, "created_at": False, "status": False,
+    **{name: False for name in ATTRIBUTES},
 }
 
 
@@ -33,6 +36,7 @@ class Generated:
     path: Path
     models: int
     safe_models: int
+    sources: int
 
 
 def _staging(source: str, leaky: bool) -> str:
@@ -49,7 +53,8 @@ renamed as (
         {{{{ pii_guard.generalize_zip('zip') }}}} as zip3,
         amount,
         created_at,
-        status
+        status,
+        {", ".join(ATTRIBUTES)}
     from source
     where id is not null
 )
@@ -60,6 +65,7 @@ select * from renamed
 def _intermediate(shape: int, parents: list[str]) -> str:
     first, second = parents
     cols = ", ".join(COLUMNS)
+    attributes = ", ".join(f"l.{a}" for a in ATTRIBUTES)
     if shape == 0:  # CTE chain
         return f"""with base as (
     select * from {{{{ ref('{first}') }}}}
@@ -68,7 +74,8 @@ filtered as (
     select {cols} from base where amount > 0 -- drop refunds
 ),
 scored as (
-    select id, email_hash, phone_masked, age_band, zip3, amount * 1.1 as amount, created_at, status
+    select id, email_hash, phone_masked, age_band, zip3, amount * 1.1 as amount, created_at, status,
+        {", ".join(ATTRIBUTES)}
     from filtered
 )
 select * from scored
@@ -76,7 +83,7 @@ select * from scored
     if shape == 1:  # join
         return f"""select
     l.id, l.email_hash, r.phone_masked, l.age_band, r.zip3, l.amount + r.amount as amount,
-    l.created_at, coalesce(l.status, r.status) as status
+    l.created_at, coalesce(l.status, r.status) as status, {attributes}
 from {{{{ ref('{first}') }}}} as l
 left join {{{{ ref('{second}') }}}} as r on l.id = r.id and l.email_hash = r.email_hash
 """
@@ -85,8 +92,8 @@ left join {{{{ ref('{second}') }}}} as r on l.id = r.id and l.email_hash = r.ema
 union all
 select {cols} from {{{{ ref('{second}') }}}}
 """
-    if shape == 3:  # star pass-through with a subquery
-        return f"""select * from (
+    if shape == 3:  # latest row per id: a star inside a subquery
+        return f"""select {cols} from (
     select *, row_number() over (partition by id order by created_at desc) as rn
     from {{{{ ref('{first}') }}}}
 ) as ranked
@@ -149,7 +156,25 @@ def generate(path: Path, models: int, seed: int = 7) -> Generated:
         name = f"int_{k}"
         (path / "models" / "intermediate" / f"{name}.sql").write_text(_intermediate(k % 5, parents))
         names.append(name)
-    return Generated(path=path, models=models, safe_models=safe)
+    return Generated(path=path, models=models, safe_models=safe, sources=sources)
+
+
+def write_catalog(path: Path, database: str, sources: int) -> Path:
+    """A catalog.json holding the raw sources' columns (what `dbt docs generate`
+    would write once they are loaded), so stars over them can be expanded."""
+    import json
+
+    entries = {
+        f"source.generated.raw.raw_{i}": {
+            "metadata": {"database": database, "schema": "raw", "name": f"raw_{i}", "type": "BASE TABLE"},
+            "columns": {c: {"name": c, "type": "VARCHAR", "index": n} for n, c in enumerate(RAW_COLUMNS, 1)},
+        }
+        for i in range(sources)
+    }
+    target = path / "target" / "catalog.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"nodes": {}, "sources": entries}))
+    return target
 
 
 def main() -> None:

@@ -1,14 +1,13 @@
-"""Stage 3: one sqlglot MappingSchema for the whole project.
+"""Stage 3: the schema a model is qualified against.
 
-Filled from catalog.json first; models missing from it (never built) are added
-in dependency order, as they are traced, with the columns inferred from their
-own compiled SQL (`add_model`). Ephemeral models need no entry: dbt inlines
-them as __dbt__cte__ CTEs.
+Columns come from catalog.json first; models missing from it (never built)
+get the columns inferred from their own compiled SQL, recorded in dependency
+order as they are traced (pipeline.trace_project). Each model is qualified
+against a MappingSchema of just the relations it reads. Ephemeral models need
+no entry: dbt inlines them as __dbt__cte__ CTEs.
 
->>> from pii_guard.lineage.project import Project
->>> schema = catalog_schema(Project("duckdb", {}, {("db", "s", "t"): {"id": "INTEGER"}}, [], {}))
->>> schema.column_names("db.s.t")
-['id']
+>>> schema_for({("db", "s", "t"): ["id", "email"]}, "duckdb").column_names("db.s.t")
+['id', 'email']
 """
 
 from __future__ import annotations
@@ -16,24 +15,11 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.schema import MappingSchema
 
-from pii_guard.lineage.project import Project
 
-
-def _table(relation: tuple[str, ...]) -> exp.Table:
-    database, schema, name = relation
-    return exp.table_(name, db=schema or None, catalog=database or None)
-
-
-def catalog_schema(project: Project) -> MappingSchema:
-    """The columns catalog.json says the warehouse has, per relation."""
-    schema = MappingSchema(dialect=project.dialect, normalize=True)
-    for relation, columns in project.catalog.items():
-        if columns:
-            schema.add_table(_table(relation), {name: "UNKNOWN" for name in columns}, dialect=project.dialect)
+def schema_for(tables: dict[tuple[str, ...], list[str]], dialect: str) -> MappingSchema:
+    """A MappingSchema of the given relations (lower-cased database, schema, name)."""
+    schema = MappingSchema(dialect=dialect, normalize=True)
+    for (database, db_schema, name), columns in tables.items():
+        table = exp.table_(name, db=db_schema or None, catalog=database or None)
+        schema.add_table(table, {column: "UNKNOWN" for column in columns}, dialect=dialect)
     return schema
-
-
-def add_model(schema: MappingSchema, relation: tuple[str, ...], columns: list[str], dialect: str) -> None:
-    """Record a traced model's output columns, unless the catalog already has it."""
-    if columns and not schema.find(_table(relation), raise_on_missing=False):
-        schema.add_table(_table(relation), {name: "UNKNOWN" for name in columns}, dialect=dialect)
