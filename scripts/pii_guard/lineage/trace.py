@@ -112,7 +112,7 @@ class _Tracer:
     def deps(self, node: exp.Expression, scope: Scope) -> frozenset[Dependency]:
         macro = protecting_macro(node)
         if macro is not None:
-            return _relabel(self._children(node, scope, all_branches=True), f"protected by {macro}")
+            return _relabel(self._children(node, scope), f"protected by {macro}")
         if isinstance(node, exp.Column):
             return self._column(node, scope)
         if isinstance(node, (exp.Literal, exp.Null, exp.Boolean, exp.DataType)):
@@ -126,9 +126,9 @@ class _Tracer:
             return self.deps(node.this, scope)
         if isinstance(node, (exp.Count, exp.ApproxDistinct)):
             return _relabel(self._children(node, scope), COUNTED)
-        if isinstance(node, (exp.Exists,)):
+        if isinstance(node, exp.Exists):
             return frozenset()
-        if isinstance(node, exp.Subquery) or isinstance(node, exp.Select):
+        if isinstance(node, (exp.Subquery, exp.Select)):
             inner = node.this if isinstance(node, exp.Subquery) else node
             child = self.subqueries.get(id(inner))
             if child is None:
@@ -139,7 +139,7 @@ class _Tracer:
             return _relabel(self._children(node, scope), f"weak hash {weak}")
         return self._children(node, scope)
 
-    def _children(self, node: exp.Expression, scope: Scope, all_branches: bool = False) -> frozenset[Dependency]:
+    def _children(self, node: exp.Expression, scope: Scope) -> frozenset[Dependency]:
         found: frozenset[Dependency] = frozenset()
         for child in node.iter_expressions():
             found |= self.deps(child, scope)
