@@ -4,7 +4,7 @@ The pipeline, one module a stage:
 
     project.load_project   manifest.json (+ catalog.json, dbt_project.yml) -> Project
     order.dependency_order parents before children
-    schemas.catalog_schema the columns the warehouse has, per relation
+    schemas.schema_for     the columns of the relations a model reads
     trace.trace_model      one model's SQL -> each output column's upstream columns
     propagate.propagate    PII over the project's column graph, one linear pass
     report.build_report    violations, unresolved models, accepted findings

@@ -38,7 +38,6 @@ class Node:
     compiled_code: str | None = None
     depends_on: list[str] = field(default_factory=list)
     path: str = ""
-    declared_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -48,10 +47,6 @@ class Project:
     catalog: dict[tuple[str, ...], dict[str, str]]
     allowances: list[dict[str, Any]]
     by_relation: dict[tuple[str, ...], str]
-
-    @property
-    def models(self) -> list[Node]:
-        return [n for n in self.nodes.values() if n.resource_type in ("model", "snapshot")]
 
 
 def is_pii(column: dict[str, Any]) -> bool:
@@ -146,7 +141,6 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
             compiled_code=item.get("compiled_code"),
             depends_on=list((item.get("depends_on") or {}).get("nodes") or []),
             path=item.get("original_file_path") or "",
-            declared_columns=[c.get("name", n).lower() for n, c in columns.items()],
         )
     sql_models = [n for n in nodes.values() if n.resource_type == "model" and n.language == "sql"]
     if sql_models and all(n.compiled_code is None for n in sql_models):
@@ -181,6 +175,8 @@ def _by_relation(nodes: dict[str, Node]) -> dict[tuple[str, ...], str]:
     chosen: dict[tuple[str, ...], str] = {}
     for uid, node in sorted(nodes.items(), key=lambda item: (rank[item[1].resource_type], item[0])):
         if node.materialized == "ephemeral":
+            # Inlined as a CTE by that name; trace.EPHEMERAL_PREFIX.
+            chosen[("__dbt__cte__", node.name.lower())] = uid
             continue
         primary = chosen.setdefault(node.relation, uid)
         nodes[primary].pii_columns |= node.pii_columns

@@ -26,6 +26,8 @@ from pii_guard.lineage.protection import protecting_macro, weak_hash
 
 DIRECT = "direct"
 COUNTED = "counted"
+# dbt inlines an ephemeral model as this CTE; it stands for the model in paths.
+EPHEMERAL_PREFIX = "__dbt__cte__"
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,10 @@ class _Tracer:
             outputs = self.scope_outputs(source)
             if name not in outputs:
                 raise Unresolved(f"column {name} is not an output of {column.table}")
+            cte = source.expression.parent
+            if isinstance(cte, exp.CTE) and cte.alias.lower().startswith(EPHEMERAL_PREFIX):
+                # A hop through the ephemeral model, traced on its own.
+                return frozenset({Dependency((EPHEMERAL_PREFIX, cte.alias.lower()[len(EPHEMERAL_PREFIX):]), name)})
             return outputs[name]
         if isinstance(source, exp.Table):
             return frozenset({Dependency(_relation(source), name)})
