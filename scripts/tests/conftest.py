@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from dbt_harness import DbtProject, require_ok
+from dbt_harness import INTEGRATION, DbtProject, require_ok
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +37,41 @@ def scratch_project(tmp_path, dbt_packages):
         return DbtProject(tmp_path, key=key, extra_env=extra_env)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def dbt_inline(tmp_path_factory, dbt_packages):
+    """Compile inline SQL in the integration project, in-process (fast).
+    Returns (compiled SQL, None) or (None, the error message with its causes)."""
+    from dbt.cli.main import dbtRunner
+
+    workdir = tmp_path_factory.mktemp("compile")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    monkeypatch.setenv("PII_GUARD_DUCKDB_PATH", str(workdir / "compile.duckdb"))
+    runner = dbtRunner()
+
+    def compile_(sql: str, *extra: str) -> tuple[str | None, str | None]:
+        result = runner.invoke([
+            "--quiet", "compile", "--inline", sql,
+            "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
+            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+            *extra,
+        ])
+        if result.success:
+            return result.result.results[0].node.compiled_code, None
+        # Inline SQL fails while dbt parses it; the macro's message is a cause.
+        chain, error = [], result.exception
+        while error is not None:
+            chain.append(str(error))
+            error = error.__cause__ or error.__context__
+        return None, "\n".join(chain)
+
+    yield compile_
+    monkeypatch.undo()
+
+
+@pytest.fixture(scope="session")
+def compile_inline(dbt_inline):
+    """Compile inline SQL; return the error message, or None when it compiled."""
+    return lambda sql, *extra: dbt_inline(sql, *extra)[1]

@@ -17,35 +17,6 @@ PUBLIC_MACROS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def compile_inline(tmp_path_factory, dbt_packages):
-    workdir = tmp_path_factory.mktemp("compile")
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("DO_NOT_TRACK", "1")
-    monkeypatch.setenv("PII_GUARD_DUCKDB_PATH", str(workdir / "compile.duckdb"))
-    runner = dbtRunner()
-
-    def compile_(sql: str, *extra: str) -> str | None:
-        """Compile `sql`; return the error message, or None when it compiled."""
-        result = runner.invoke([
-            "--quiet", "compile", "--inline", sql,
-            "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
-            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
-            *extra,
-        ])
-        if result.success:
-            return None
-        # Inline SQL fails while dbt parses it; the macro's message is the cause.
-        chain, error = [], result.exception
-        while error is not None:
-            chain.append(str(error))
-            error = error.__cause__ or error.__context__
-        return "\n".join(chain)
-
-    yield compile_
-    monkeypatch.undo()
-
-
 @pytest.mark.parametrize(
     "call, message",
     [
