@@ -3,12 +3,10 @@ message naming the macro, what is wrong and what is allowed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from dbt.cli.main import dbtRunner
 
-INTEGRATION = Path(__file__).resolve().parents[2] / "integration_tests"
+from dbt_harness import INTEGRATION
 
 PUBLIC_MACROS = [
     "hash_pii('x')", "surrogate_key(['x'])", "age_years('x')", "age_bucket('x')",
