@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python integration_tests/demo.py
 
-test: $(STAMP)
+# The tests start a throwaway PostgreSQL server: its binaries come from
+# Debian's packages when the machine does not have them.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y --no-install-recommends postgresql)
+
+test: $(STAMP) postgres
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

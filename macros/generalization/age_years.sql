@@ -15,13 +15,18 @@
   {{ pii_guard.unsupported_adapter('age_years') }}
 {%- endmacro %}
 
+{% macro postgres__age_years(dob, as_of='current_date') -%}
+  {{ pii_guard.duckdb__age_years(dob, as_of) }}
+{%- endmacro %}
+
 {% macro duckdb__age_years(dob, as_of='current_date') -%}
   {%- set born = 'cast(' ~ dob ~ ' as date)' -%}
   {%- set on = 'cast(' ~ as_of ~ ' as date)' -%}
 case when {{ born }} > {{ on }} then null
   else cast(
-    year({{ on }}) - year({{ born }})
-    - case when month({{ on }}) * 100 + day({{ on }}) < month({{ born }}) * 100 + day({{ born }}) then 1 else 0 end
+    extract(year from {{ on }}) - extract(year from {{ born }})
+    - case when extract(month from {{ on }}) * 100 + extract(day from {{ on }})
+             < extract(month from {{ born }}) * 100 + extract(day from {{ born }}) then 1 else 0 end
   as integer)
 end
 {%- endmacro %}

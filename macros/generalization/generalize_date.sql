@@ -15,6 +15,10 @@
   {{ pii_guard.unsupported_adapter('generalize_date') }}
 {%- endmacro %}
 
+{% macro postgres__generalize_date(column, grain) -%}
+  {{ pii_guard.duckdb__generalize_date(column, grain) }}
+{%- endmacro %}
+
 {% macro duckdb__generalize_date(column, grain) -%}
   cast({{ dbt.date_trunc(grain, 'cast(' ~ column ~ ' as date)') }} as date)
 {%- endmacro %}

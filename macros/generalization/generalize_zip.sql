@@ -18,9 +18,13 @@
   {{ pii_guard.unsupported_adapter('generalize_zip') }}
 {%- endmacro %}
 
+{% macro postgres__generalize_zip(zip, digits) -%}
+  {{ pii_guard.duckdb__generalize_zip(zip, digits) }}
+{%- endmacro %}
+
 {% macro duckdb__generalize_zip(zip, digits) -%}
   {%- set text = 'trim(cast(' ~ zip ~ ' as varchar))' -%}
-case when regexp_full_match({{ text }}, '[0-9]{5}(-?[0-9]{4})?')
+case when {{ pii_guard.regex_full_match(text, '[0-9]{5}(-?[0-9]{4})?') }}
   then {% if digits == 3 -%}
     case when left({{ text }}, 3) in ('{{ pii_guard.restricted_zip3() | join("', '") }}') then '000' else left({{ text }}, 3) end
   {%- else -%}

@@ -52,3 +52,31 @@ select
 from scanned
 where {% for detector in detectors %}found_{{ detector }}{{ ' or ' if not loop.last }}{% endfor %}
 {% endmacro %}
+
+{#- PostgreSQL: the same detectors; regexp_matches() finds the candidates and a
+    generate_series() over the digits computes the Luhn checksum. -#}
+{% macro postgres__test_no_pii_values(model, column_name, detectors) %}
+{%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
+{%- set luhn = "(select sum(case when i % 2 = 0 then d else d * 2 - case when d > 4 then 9 else 0 end end) % 10 = 0 from (select i, cast(substr(reverse(digits), i + 1, 1) as integer) as d from generate_series(0, length(digits) - 1) as i) as positions)" -%}
+{%- set checks = {
+    'email': "value ~ '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}'",
+    'phone': "(value ~ '(^|[^0-9])(\\+?1[ .-]?)?(\\([0-9]{3}\\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}([^0-9]|$)' or value ~ '(^|[^0-9])\\+[0-9]{1,3}([ .-][0-9]{1,4}){2,4}([^0-9]|$)')",
+    'ssn': "exists (select 1 from regexp_matches(value, '(?:^|[^0-9])([0-9]{3}-[0-9]{2}-[0-9]{4})(?:[^0-9]|$)', 'g') as m(found) where left(found[1], 3) not in ('000', '666') and left(found[1], 1) <> '9' and substr(found[1], 5, 2) <> '00' and right(found[1], 4) <> '0000')",
+    'credit_card': "exists (select 1 from (select regexp_replace(found[1], '[^0-9]', '', 'g') as digits from regexp_matches(value, '(?:^|[^0-9])((?:[0-9][ -]?){12,18}[0-9])(?:[^0-9]|$)', 'g') as m(found)) as candidates where " ~ luhn ~ ")",
+    'ipv4': "value ~ '(^|[^0-9.])(" ~ octet ~ "\\.){3}" ~ octet ~ "([^0-9.]|$)'",
+} -%}
+with scanned as (
+    select
+        value,
+        {%- for detector in detectors %}
+        {{ checks[detector] }} as found_{{ detector }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (select cast({{ column_name }} as varchar) as value from {{ model }}) as source
+    where value is not null
+)
+select
+    value,
+    concat_ws(', ', {% for detector in detectors %}case when found_{{ detector }} then '{{ detector }}' end{{ ', ' if not loop.last }}{% endfor %}) as detected
+from scanned
+where {% for detector in detectors %}found_{{ detector }}{{ ' or ' if not loop.last }}{% endfor %}
+{% endmacro %}

@@ -17,6 +17,11 @@
   {{ pii_guard.unsupported_adapter('hash_pii') }}
 {%- endmacro %}
 
+{#- The same SQL on DuckDB and PostgreSQL; the engines differ inside keyed_hmac_hex. -#}
+{% macro postgres__hash_pii(column, normalize=none) -%}
+  {{ pii_guard.duckdb__hash_pii(column, normalize) }}
+{%- endmacro %}
+
 {% macro duckdb__hash_pii(column, normalize=none) -%}
   {%- set text = 'cast(' ~ column ~ ' as varchar)' -%}
   {%- if normalize in ['email', 'text'] -%}

@@ -22,11 +22,15 @@
   {{ pii_guard.unsupported_adapter('surrogate_key') }}
 {%- endmacro %}
 
+{% macro postgres__surrogate_key(columns) -%}
+  {{ pii_guard.duckdb__surrogate_key(columns) }}
+{%- endmacro %}
+
 {% macro duckdb__surrogate_key(columns) -%}
   {%- set fields = [] -%}
   {%- for column in columns -%}
     {%- set text = 'cast(' ~ column ~ ' as varchar)' -%}
-    {%- do fields.append("coalesce(cast(strlen(" ~ text ~ ") as varchar) || ':' || " ~ text ~ ", '-')") -%}
+    {%- do fields.append("coalesce(cast(" ~ pii_guard.byte_length(text) ~ " as varchar) || ':' || " ~ text ~ ", '-')") -%}
   {%- endfor -%}
   {{ pii_guard.keyed_hmac_hex(fields | join(' || '), 'surrogate_key') }}
 {%- endmacro %}

@@ -17,6 +17,17 @@
     Without the variables (no plugin, a missing or short key, or a view read
     from a session without the plugin) the query fails with the reason instead
     of returning NULL or an unkeyed hash. -#}
+{#- PostgreSQL: pgcrypto's hmac() with the key from the session setting
+    pii_guard.key (PGOPTIONS="-c pii_guard.key=..."). The error branch reads the
+    setting (as zero characters) so the planner cannot fold it into an error
+    raised on every query. -#}
+{% macro postgres__keyed_hmac_hex(text_expression, macro_name) -%}
+case when coalesce(octet_length(current_setting('pii_guard.key', true)), 0) < 32
+  then cast(cast(coalesce(left(current_setting('pii_guard.key', true), 0), '') || 'pii_guard.{{ macro_name }}: the session setting pii_guard.key is missing or shorter than 32 bytes. Set it from DBT_ENV_SECRET_PII_GUARD_KEY (PGOPTIONS="-c pii_guard.key=$DBT_ENV_SECRET_PII_GUARD_KEY") in the environment that runs dbt; see the README, Key setup.' as integer) as text)
+  else encode(hmac(convert_to({{ text_expression }}, 'UTF8'), convert_to(current_setting('pii_guard.key', true), 'UTF8'), 'sha256'), 'hex')
+end
+{%- endmacro %}
+
 {% macro duckdb__keyed_hmac_hex(text_expression, macro_name) -%}
 case when getvariable('pii_guard_ipad') is null
   then error(coalesce(getvariable('pii_guard_key_error'), 'pii_guard.{{ macro_name }}: this DuckDB session has no HMAC key. Enable the pii_guard plugin in the dbt profile (plugins: [{module: pii_guard.duckdb_plugin}]) and set DBT_ENV_SECRET_PII_GUARD_KEY in the environment that runs dbt.'))

@@ -13,9 +13,13 @@
   {{ pii_guard.unsupported_adapter('mask_email') }}
 {%- endmacro %}
 
+{% macro postgres__mask_email(column) -%}
+  {{ pii_guard.duckdb__mask_email(column) }}
+{%- endmacro %}
+
 {% macro duckdb__mask_email(column) -%}
   {%- set text = 'lower(trim(cast(' ~ column ~ ' as varchar)))' -%}
-case when regexp_full_match({{ text }}, '[^@\s]+@[^@\s.]+(\.[^@\s.]+)+')
+case when {{ pii_guard.regex_full_match(text, '[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+') }}
   then case when strpos({{ text }}, '@') > 2 then left({{ text }}, 1) else '' end
     || '***@' || split_part({{ text }}, '@', 2)
 end

@@ -14,6 +14,10 @@
   {{ pii_guard.unsupported_adapter('mask_phone') }}
 {%- endmacro %}
 
+{% macro postgres__mask_phone(column, keep_last) -%}
+  {{ pii_guard.duckdb__mask_phone(column, keep_last) }}
+{%- endmacro %}
+
 {% macro duckdb__mask_phone(column, keep_last) -%}
   {%- set digits = "regexp_replace(cast(" ~ column ~ " as varchar), '[^0-9]', '', 'g')" -%}
 case when length({{ digits }}) >= 7

@@ -10,6 +10,10 @@
   {{ pii_guard.unsupported_adapter('redact') }}
 {%- endmacro %}
 
+{% macro postgres__redact(column) -%}
+  {{ pii_guard.duckdb__redact(column) }}
+{%- endmacro %}
+
 {% macro duckdb__redact(column) -%}
   case when false then {{ column }} end
 {%- endmacro %}

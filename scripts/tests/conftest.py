@@ -29,12 +29,40 @@ def built_project(tmp_path_factory, dbt_packages) -> tuple[DbtProject, str]:
     return project, seed.stdout + seed.stderr + build.stdout + build.stderr
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server with pgcrypto, for the whole session."""
+    from postgres_server import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def built_project_pg(tmp_path_factory, dbt_packages, postgres):
+    """The integration project seeded and built on PostgreSQL with a fresh key."""
+    project = DbtProject(tmp_path_factory.mktemp("build_pg"), key=secrets.token_hex(32), target="postgres",
+                         extra_env={"PII_GUARD_PG_PORT": str(postgres.port)})
+    require_ok(project.dbt("seed"), "dbt seed (postgres)")
+    build = project.dbt("build", "--store-failures")
+    require_ok(build, "dbt build (postgres)")
+    return project, build.stdout
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def engine_build(request):
+    """The built integration project on each engine."""
+    fixture = "built_project" if request.param == "duckdb" else "built_project_pg"
+    return request.getfixturevalue(fixture)[0]
+
+
 @pytest.fixture
 def scratch_project(tmp_path, dbt_packages):
     """A factory for a project in a fresh directory with the given key."""
 
-    def make(key: str | None, **extra_env: str) -> DbtProject:
-        return DbtProject(tmp_path, key=key, extra_env=extra_env)
+    def make(key: str | None, target: str = "duckdb", **extra_env: str) -> DbtProject:
+        return DbtProject(tmp_path, key=key, extra_env=extra_env, target=target)
 
     return make
 

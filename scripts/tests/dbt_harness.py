@@ -30,6 +30,7 @@ class DbtProject:
     key: str | None
     extra_env: dict[str, str] = field(default_factory=dict)
     project_dir: Path = INTEGRATION
+    target: str = "duckdb"
 
     @property
     def database(self) -> Path:
@@ -55,11 +56,16 @@ class DbtProject:
         )
         if self.key is not None:
             env[KEY_ENV_VAR] = self.key
+            if self.target == "postgres":
+                # PostgreSQL reads the key from its session setting.
+                env["PGOPTIONS"] = f"-c pii_guard.key={self.key}"
         env.update(self.extra_env)
         return env
 
     def dbt(self, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
         command = [DBT, "--no-use-colors"] + (["--debug"] if debug else []) + list(args)
+        if args[0] != "deps":
+            command += ["--target", self.target]
         command += [
             "--profiles-dir", str(INTEGRATION),
             "--project-dir", str(self.project_dir),
@@ -69,14 +75,24 @@ class DbtProject:
         )
 
     def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.database), read_only=True) as connection:
-            return connection.execute(sql).fetchall()
+        return self._run(sql)[1]
 
     def rows(self, relation: str) -> list[dict]:
+        names, rows = self._run(f"select * from {relation}")
+        return [dict(zip(names, row)) for row in rows]
+
+    def _run(self, sql: str) -> tuple[list[str], list[tuple]]:
+        if self.target == "postgres":
+            import psycopg2
+
+            with psycopg2.connect(host="127.0.0.1", port=int(self.extra_env["PII_GUARD_PG_PORT"]),
+                                  user="pii_guard", dbname="pii_guard") as connection:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+                    return [c.name for c in cursor.description], cursor.fetchall()
         with duckdb.connect(str(self.database), read_only=True) as connection:
-            result = connection.execute(f"select * from {relation}")
-            names = [column[0] for column in result.description]
-            return [dict(zip(names, row)) for row in result.fetchall()]
+            result = connection.execute(sql)
+            return [column[0] for column in result.description], result.fetchall()
 
 
 def require_ok(result: subprocess.CompletedProcess[str], what: str) -> None:

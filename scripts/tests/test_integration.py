@@ -1,6 +1,6 @@
-"""The integration project built on DuckDB, checked against independent
-references: Python's hmac for everything keyed, hand-computed values (in the
-models themselves) for the rest."""
+"""The integration project built on DuckDB and on PostgreSQL, checked against
+independent references: Python's hmac for everything keyed, hand-computed
+values (in the models themselves) for the rest."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def reference_hmac(key: str, text: str | None) -> str | None:
     return hmac.new(key.encode(), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def test_build_runs_every_model_and_test(built_project):
-    project, _ = built_project
+def test_build_runs_every_model_and_test(engine_build):
+    project = engine_build
     results = json.loads((project.target_path / "run_results.json").read_text())["results"]
     statuses = {r["unique_id"]: r["status"] for r in results}
     assert all(status in ("success", "pass") for status in statuses.values()), statuses
@@ -32,8 +32,8 @@ def test_build_runs_every_model_and_test(built_project):
     assert len(models) >= 20 and len(tests) >= 25
 
 
-def test_hash_pii_matches_python_hmac(built_project):
-    project, _ = built_project
+def test_hash_pii_matches_python_hmac(engine_build):
+    project = engine_build
     key = project.key
     rows = project.rows(f"{MACRO_TESTS}.test_hash_pii")
     assert len(rows) == 10
@@ -54,8 +54,8 @@ def test_hash_pii_matches_python_hmac(built_project):
     assert all(re.fullmatch("[0-9a-f]{64}", row["hashed"]) for row in rows if row["value"] is not None)
 
 
-def test_hash_pii_hashes_the_text_form_of_other_types(built_project):
-    project, _ = built_project
+def test_hash_pii_hashes_the_text_form_of_other_types(engine_build):
+    project = engine_build
     [row] = project.rows(f"{MACRO_TESTS}.test_hash_pii_types")
     assert row["hashed_int"] == reference_hmac(project.key, "42")
     assert row["hashed_date"] == reference_hmac(project.key, "2000-02-29")
@@ -66,8 +66,8 @@ def surrogate_reference(key: str, values: list[str | None]) -> str:
     return reference_hmac(key, encoded)
 
 
-def test_surrogate_key_matches_reference_and_never_collides(built_project):
-    project, _ = built_project
+def test_surrogate_key_matches_reference_and_never_collides(engine_build):
+    project = engine_build
     rows = project.rows(f"{MACRO_TESTS}.test_surrogate_key")
     for row in rows:
         expected = surrogate_reference(project.key, [row["first_value"], row["second_value"]])
@@ -84,8 +84,8 @@ def shift_reference(key: str, subject: str, max_days: int) -> int:
     return int(digest[:8], 16) % (2 * max_days + 1) - max_days
 
 
-def test_shift_date_is_keyed_constant_per_subject_and_bounded(built_project):
-    project, _ = built_project
+def test_shift_date_is_keyed_constant_per_subject_and_bounded(engine_build):
+    project = engine_build
     rows = project.rows(f"{MACRO_TESTS}.test_shift_date")
     shifts: dict[tuple[str, int], set[int]] = {}
     for row in rows:
@@ -112,8 +112,8 @@ def test_redact_keeps_column_types(built_project):
     assert types["redacted_int"] == "INTEGER"
 
 
-def test_warehouse_tiers_land_in_separate_schemas(built_project):
-    project, _ = built_project
+def test_warehouse_tiers_land_in_separate_schemas(engine_build):
+    project = engine_build
     tables = set(project.query(
         "select table_schema, table_name from information_schema.tables"
     ))
@@ -122,8 +122,8 @@ def test_warehouse_tiers_land_in_separate_schemas(built_project):
     assert not any(schema == "main_safe" and name == "customer_contacts" for schema, name in tables)
 
 
-def test_staging_hashes_join_across_sources(built_project):
-    project, _ = built_project
+def test_staging_hashes_join_across_sources(engine_build):
+    project = engine_build
     # raw_orders spells Ann's email in three ways; normalize='email' makes one pseudonym.
     [(orders,)] = project.query(
         "select count(*) from main_staging.stg_orders o join main_staging.stg_customers c "
@@ -136,8 +136,8 @@ def test_staging_hashes_join_across_sources(built_project):
     assert email_hash == reference_hmac(project.key, "ann.lee@example.com")
 
 
-def test_safe_marts_hold_generalized_values_only(built_project):
-    project, _ = built_project
+def test_safe_marts_hold_generalized_values_only(engine_build):
+    project = engine_build
     segments = project.rows("main_safe.customer_segments")
     assert {row["age_band"] for row in segments} == {
         "18-25", "26-35", "36-50", "51-64", "90+", "under 18", None
@@ -204,10 +204,10 @@ BROKEN_FAILURES = {
 }
 
 
-def test_privacy_tests_fail_on_broken_models_with_the_asserted_counts(built_project):
+def test_privacy_tests_fail_on_broken_models_with_the_asserted_counts(engine_build):
     """dbt reports 0 failures for a test whose error_if is met, so count the
     rows each test returned from its --store-failures table."""
-    project, _ = built_project
+    project = engine_build
     nodes = json.loads((project.target_path / "manifest.json").read_text())["nodes"]
     counted = {}
     for node in nodes.values():
@@ -217,8 +217,8 @@ def test_privacy_tests_fail_on_broken_models_with_the_asserted_counts(built_proj
     assert counted == BROKEN_FAILURES
 
 
-def test_privacy_tests_pass_on_clean_data(built_project):
-    project, _ = built_project
+def test_privacy_tests_pass_on_clean_data(engine_build):
+    project = engine_build
     results = json.loads((project.target_path / "run_results.json").read_text())["results"]
     clean = {r["unique_id"].split(".")[2]: r for r in results
              if r["unique_id"].startswith("test.") and "broken" not in r["unique_id"]}

@@ -29,8 +29,8 @@ def test_keyed_models_fail_without_a_good_key(scratch_project, key, message):
 
 
 def test_keyed_models_fail_without_the_plugin(scratch_project):
-    project = scratch_project("k" * 32)
-    result = project.dbt("run", "--select", "test_hash_pii", "--target", "duckdb_without_plugin")
+    project = scratch_project("k" * 32, target="duckdb_without_plugin")
+    result = project.dbt("run", "--select", "test_hash_pii")
     assert result.returncode == 1
     assert "this DuckDB session has no HMAC key. Enable the pii_guard plugin" in result.stdout
 
@@ -61,3 +61,18 @@ def test_view_read_outside_dbt_fails_instead_of_returning_null(built_project):
         # Even a NULL input does not slip through as NULL.
         with pytest.raises(duckdb.Error, match="no HMAC key"):
             connection.execute("select hashed from hashed where value is null").fetchall()
+
+
+@pytest.mark.parametrize("key, fragment", [
+    (None, "the session setting pii_guard.key is missing or shorter than 32 bytes"),
+    ("too-short-key", "the session setting pii_guard.key is missing or shorter than 32 bytes"),
+], ids=["missing", "short"])
+def test_postgres_keyed_models_fail_without_a_good_key(tmp_path, dbt_packages, postgres, key, fragment):
+    from dbt_harness import DbtProject
+
+    project = DbtProject(tmp_path, key=key, target="postgres", extra_env={"PII_GUARD_PG_PORT": str(postgres.port)})
+    result = project.dbt("run", "--select", *KEYED_MODELS.split())
+    assert result.returncode == 1
+    assert result.stdout.count(fragment) >= 3, result.stdout[-4000:]
+    # The error never echoes the key itself.
+    assert key is None or f'"{key}' not in result.stdout

@@ -25,47 +25,62 @@ def test_committed_vectors_are_what_the_reference_computes():
     assert generator["vectors"]() == VECTORS
 
 
-@pytest.fixture
-def duckdb_session(monkeypatch):
-    """A DuckDB cursor configured by the pii_guard plugin with the vectors' key."""
+class Session:
+    """One engine's session holding the vectors' key, and the macros compiled for it."""
+
+    def __init__(self, cursor, dbt_inline, target: str, placeholder: str) -> None:
+        self.cursor, self.dbt_inline, self.target, self.placeholder = cursor, dbt_inline, target, placeholder
+
+    def load(self, columns: str, rows: list[list]) -> None:
+        self.cursor.execute(f"create temporary table vectors ({columns})")
+        marks = ", ".join([self.placeholder] * len(rows[0]))
+        self.cursor.executemany(f"insert into vectors values ({marks})", rows)
+
+    def run(self, sql: str) -> list[tuple]:
+        compiled, error = self.dbt_inline(sql, "--target", self.target)
+        assert error is None, error
+        self.cursor.execute(compiled)
+        return self.cursor.fetchall()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def session(request, monkeypatch, dbt_inline):
     monkeypatch.setenv(KEY_ENV_VAR, VECTORS["key"])
-    connection = duckdb.connect()
-    cursor = connection.cursor()
-    Plugin("pii_guard", {}).configure_cursor(cursor)
-    yield cursor
+    if request.param == "duckdb":
+        connection = duckdb.connect()
+        cursor = connection.cursor()
+        Plugin("pii_guard", {}).configure_cursor(cursor)  # the real plugin path
+        yield Session(cursor, dbt_inline, "duckdb", "?")
+    else:
+        import psycopg2
+
+        server = request.getfixturevalue("postgres")
+        monkeypatch.setenv("PII_GUARD_PG_PORT", str(server.port))
+        connection = psycopg2.connect(host="127.0.0.1", port=server.port, user="pii_guard", dbname="pii_guard",
+                                      options=f"-c pii_guard.key={VECTORS['key']}")
+        yield Session(connection.cursor(), dbt_inline, "postgres", "%s")
     connection.close()
 
 
-def run(cursor, dbt_inline, sql: str) -> list[tuple]:
-    compiled, error = dbt_inline(sql)
-    assert error is None, error
-    return cursor.execute(compiled).fetchall()
-
-
 @pytest.mark.parametrize("normalize", ["none", "email", "phone", "text"])
-def test_hash_pii_matches_the_vectors_on_duckdb(duckdb_session, dbt_inline, normalize):
-    duckdb_session.execute("create table vectors (n integer, value varchar)")
-    duckdb_session.executemany("insert into vectors values (?, ?)",
-                               [[n, case["value"]] for n, case in enumerate(VECTORS["hash_pii"])])
+def test_hash_pii_matches_the_vectors(session, normalize):
+    session.load("n integer, value varchar", [[n, case["value"]] for n, case in enumerate(VECTORS["hash_pii"])])
     argument = "" if normalize == "none" else f", normalize='{normalize}'"
-    rows = run(duckdb_session, dbt_inline,
-               "select n, {{ pii_guard.hash_pii('value'" + argument + ") }} from vectors order by n")
+    rows = session.run("select n, {{ pii_guard.hash_pii('value'" + argument + ") }} from vectors order by n")
     assert [row[1] for row in rows] == [case[f"normalize_{normalize}"] for case in VECTORS["hash_pii"]]
 
 
-def test_surrogate_key_matches_the_vectors_on_duckdb(duckdb_session, dbt_inline):
-    duckdb_session.execute("create table vectors (n integer, a varchar, b varchar)")
-    duckdb_session.executemany("insert into vectors values (?, ?, ?)",
-                               [[n, *case["values"]] for n, case in enumerate(VECTORS["surrogate_key"])])
-    rows = run(duckdb_session, dbt_inline, "select n, {{ pii_guard.surrogate_key(['a', 'b']) }} from vectors order by n")
+def test_surrogate_key_matches_the_vectors(session):
+    session.load("n integer, a varchar, b varchar",
+                 [[n, *case["values"]] for n, case in enumerate(VECTORS["surrogate_key"])])
+    rows = session.run("select n, {{ pii_guard.surrogate_key(['a', 'b']) }} from vectors order by n")
     assert [row[1] for row in rows] == [case["expected"] for case in VECTORS["surrogate_key"]]
 
 
 @pytest.mark.parametrize("max_days", [1, 30, 365])
-def test_shift_date_matches_the_vectors_on_duckdb(duckdb_session, dbt_inline, max_days):
-    duckdb_session.execute("create table vectors (n integer, subject varchar, day date)")
-    duckdb_session.executemany("insert into vectors values (?, ?, ?)",
-                               [[n, case["subject"], DAY] for n, case in enumerate(VECTORS["shift_date"])])
-    rows = run(duckdb_session, dbt_inline,
-               "select n, {{ pii_guard.shift_date('day', 'subject', max_days=" + str(max_days) + ") }} from vectors order by n")
+def test_shift_date_matches_the_vectors(session, max_days):
+    session.load("n integer, subject varchar, day date",
+                 [[n, case["subject"], DAY] for n, case in enumerate(VECTORS["shift_date"])])
+    rows = session.run("select n, {{ pii_guard.shift_date('day', 'subject', max_days=" + str(max_days) + ") }} "
+                       "from vectors order by n")
     assert [(row[1] - DAY).days for row in rows] == [case[f"max_days_{max_days}"] for case in VECTORS["shift_date"]]

@@ -17,7 +17,9 @@ from __future__ import annotations
 from sqlglot import exp
 
 # Literals the macros emit (macros/ in this repository); keep them in step.
-KEY_VARIABLE = "pii_guard_ipad"
+# Each engine may wrap a pattern (PostgreSQL anchors it: '^(?:...)$'), so a
+# literal that contains the pattern counts.
+KEY_VARIABLES = ("pii_guard_ipad", "pii_guard.key")  # DuckDB variable, PostgreSQL setting
 ZIP_PATTERN = "[0-9]{5}(-?[0-9]{4})?"
 EMAIL_PATTERN = "[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+"
 EMAIL_MASK = "***@"
@@ -33,6 +35,10 @@ WEAK_HASH_NAMES = {"md5", "sha1", "sha256", "sha512", "sha2", "hash", "xxhash64"
 
 def _strings(node: exp.Expression) -> set[str]:
     return {literal.this for literal in node.find_all(exp.Literal) if literal.is_string}
+
+
+def _contains(literals: set[str], pattern: str) -> bool:
+    return any(pattern in literal for literal in literals)
 
 
 def _is_repeat_star(node: exp.Expression) -> bool:
@@ -54,13 +60,13 @@ def protecting_macro(node: exp.Expression) -> str | None:
         if isinstance(condition, exp.Boolean) and not condition.this and len(ifs) == 1 and not node.args.get("default"):
             return "redact"
         in_condition = _strings(condition)
-        if KEY_VARIABLE in in_condition:
+        if any(key in in_condition for key in KEY_VARIABLES):
             return "hash_pii"  # also surrogate_key: the same keyed HMAC
-        if ZIP_PATTERN in in_condition:
+        if _contains(in_condition, ZIP_PATTERN):
             return "generalize_zip"
-        if STATE_PATTERN in in_condition:
+        if _contains(in_condition, STATE_PATTERN):
             return "state_from_address"
-        if EMAIL_PATTERN in in_condition and EMAIL_MASK in _strings(ifs[0].args["true"]):
+        if _contains(in_condition, EMAIL_PATTERN) and EMAIL_MASK in _strings(ifs[0].args["true"]):
             return "mask_email"
         if "[^0-9]" in in_condition and _is_repeat_star(ifs[0].args["true"]):
             return "mask_phone"
