@@ -37,20 +37,7 @@
     'credit_card': "len(list_filter(list_transform(regexp_extract_all(value, '(?:^|[^0-9])((?:[0-9][ -]?){12,18}[0-9])(?:[^0-9]|$)', 1), lambda candidate: regexp_replace(candidate, '[^0-9]', '', 'g')), lambda digits: list_sum(list_transform(range(length(digits)), lambda i: case when i % 2 = 0 then cast(digits[length(digits) - i] as integer) else cast(digits[length(digits) - i] as integer) * 2 - case when cast(digits[length(digits) - i] as integer) > 4 then 9 else 0 end end)) % 10 = 0)) > 0",
     'ipv4': "regexp_matches(value, '(^|[^0-9.])(" ~ octet ~ "\\.){3}" ~ octet ~ "([^0-9.]|$)')",
 } -%}
-with scanned as (
-    select
-        value,
-        {%- for detector in detectors %}
-        {{ checks[detector] }} as found_{{ detector }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from (select cast({{ column_name }} as varchar) as value from {{ model }}) as source
-    where value is not null
-)
-select
-    value,
-    concat_ws(', ', {% for detector in detectors %}case when found_{{ detector }} then '{{ detector }}' end{{ ', ' if not loop.last }}{% endfor %}) as detected
-from scanned
-where {% for detector in detectors %}found_{{ detector }}{{ ' or ' if not loop.last }}{% endfor %}
+{{ pii_guard.no_pii_values_scan(model, column_name, detectors, checks) }}
 {% endmacro %}
 
 {#- PostgreSQL: the same detectors; regexp_matches() finds the candidates and a
@@ -65,6 +52,12 @@ where {% for detector in detectors %}found_{{ detector }}{{ ' or ' if not loop.l
     'credit_card': "exists (select 1 from (select regexp_replace(found[1], '[^0-9]', '', 'g') as digits from regexp_matches(value, '(?:^|[^0-9])((?:[0-9][ -]?){12,18}[0-9])(?:[^0-9]|$)', 'g') as m(found)) as candidates where " ~ luhn ~ ")",
     'ipv4': "value ~ '(^|[^0-9.])(" ~ octet ~ "\\.){3}" ~ octet ~ "([^0-9.]|$)'",
 } -%}
+{{ pii_guard.no_pii_values_scan(model, column_name, detectors, checks) }}
+{% endmacro %}
+
+{#- The query both engines share: one boolean per detector, one row per value
+    that any detector matched. -#}
+{% macro no_pii_values_scan(model, column_name, detectors, checks) %}
 with scanned as (
     select
         value,

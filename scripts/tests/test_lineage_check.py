@@ -182,3 +182,14 @@ def test_manifest_from_dbt_parse_is_refused(corpus, tmp_path):
     result = run_check("check", "--manifest", str(parsed.target_path / "manifest.json"))
     assert result.returncode == 2
     assert "has no compiled SQL (it was written by `dbt parse`). Run `dbt compile` first" in result.stderr
+
+
+def test_integration_project_is_clean_on_postgres(built_project_pg):
+    """The protecting macros as compiled for PostgreSQL are recognized too."""
+    project, _ = built_project_pg
+    require_ok(project.dbt("docs", "generate"), "dbt docs generate (postgres)")
+    result = run_check("check", "--project-dir", str(REPO / "integration_tests"),
+                       "--manifest", str(project.target_path / "manifest.json"), "--format", "json")
+    assert result.returncode == 0, result.stdout
+    stats = json.loads(result.stdout)["stats"]
+    assert stats["violations"] == stats["unresolved"] == 0 and stats["safe_models"] == 3
