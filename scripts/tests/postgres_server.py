@@ -74,4 +74,6 @@ def start_postgres() -> PostgresServer:
     server = PostgresServer(directory, port, as_user)
     subprocess.run([_binary("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE], check=True)
     server.psql("create extension if not exists pgcrypto")
+    # The role the integration project grants the safe tier to.
+    server.psql("create role analyst login")
     return server

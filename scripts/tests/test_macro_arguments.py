@@ -34,6 +34,7 @@ PUBLIC_MACROS = [
         ("shift_date('d', 's', max_days=0)", "pii_guard.shift_date: max_days must be a whole number of days, at least 1; got 0."),
         ("shift_date('d', 's', max_days='30')", "pii_guard.shift_date: max_days must be a whole number of days"),
         ("mask_phone('p', keep_last=5)", "pii_guard.mask_phone: keep_last must be a whole number from 0 to 4; got 5."),
+        ("grant_safe_tier('analyst; drop role dbt')", "pii_guard.grant_safe_tier: role must be a plain role name; got analyst; drop role dbt."),
     ],
 )
 def test_bad_argument_is_a_compile_error(compile_inline, call, message):
