@@ -29,6 +29,10 @@
   {{ pii_guard.duckdb__age_bucket(dob, as_of, boundaries, top_code) }}
 {%- endmacro %}
 
+{% macro spark__age_bucket(dob, as_of, boundaries, top_code) -%}
+  {{ pii_guard.duckdb__age_bucket(dob, as_of, boundaries, top_code) }}
+{%- endmacro %}
+
 {% macro duckdb__age_bucket(dob, as_of, boundaries, top_code) -%}
   {{ pii_guard.age_band_case(pii_guard.age_years(dob, as_of), boundaries, top_code) }}
 {%- endmacro %}

@@ -19,6 +19,10 @@
   {{ pii_guard.duckdb__age_years(dob, as_of) }}
 {%- endmacro %}
 
+{% macro spark__age_years(dob, as_of='current_date') -%}
+  {{ pii_guard.duckdb__age_years(dob, as_of) }}
+{%- endmacro %}
+
 {% macro duckdb__age_years(dob, as_of='current_date') -%}
   {%- set born = 'cast(' ~ dob ~ ' as date)' -%}
   {%- set on = 'cast(' ~ as_of ~ ' as date)' -%}

@@ -19,6 +19,10 @@
   {{ pii_guard.duckdb__generalize_date(column, grain) }}
 {%- endmacro %}
 
+{% macro spark__generalize_date(column, grain) -%}
+  {{ pii_guard.duckdb__generalize_date(column, grain) }}
+{%- endmacro %}
+
 {% macro duckdb__generalize_date(column, grain) -%}
   cast({{ dbt.date_trunc(grain, 'cast(' ~ column ~ ' as date)') }} as date)
 {%- endmacro %}

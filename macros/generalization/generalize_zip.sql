@@ -22,8 +22,12 @@
   {{ pii_guard.duckdb__generalize_zip(zip, digits) }}
 {%- endmacro %}
 
+{% macro spark__generalize_zip(zip, digits) -%}
+  {{ pii_guard.duckdb__generalize_zip(zip, digits) }}
+{%- endmacro %}
+
 {% macro duckdb__generalize_zip(zip, digits) -%}
-  {%- set text = 'trim(cast(' ~ zip ~ ' as varchar))' -%}
+  {%- set text = 'trim(' ~ pii_guard.as_text(zip) ~ ')' -%}
 case when {{ pii_guard.regex_full_match(text, '[0-9]{5}(-?[0-9]{4})?') }}
   then {% if digits == 3 -%}
     case when left({{ text }}, 3) in ('{{ pii_guard.restricted_zip3() | join("', '") }}') then '000' else left({{ text }}, 3) end

@@ -17,8 +17,12 @@
   {{ pii_guard.duckdb__state_from_address(address) }}
 {%- endmacro %}
 
+{% macro spark__state_from_address(address) -%}
+  {{ pii_guard.duckdb__state_from_address(address) }}
+{%- endmacro %}
+
 {% macro duckdb__state_from_address(address) -%}
-  {%- set code = "upper(" ~ pii_guard.regex_group("cast(" ~ address ~ " as varchar)", "(^|[\\s,])([A-Za-z]{2})[\\s,]+[0-9]{5}(-[0-9]{4})?\\s*$", 2) ~ ")" -%}
+  {%- set code = "upper(" ~ pii_guard.regex_group(pii_guard.as_text(address), "(^|[\\s,])([A-Za-z]{2})[\\s,]+[0-9]{5}(-[0-9]{4})?\\s*$", 2) ~ ")" -%}
 case when {{ code }} in ('{{ pii_guard.usps_state_codes() | join("', '") }}') then {{ code }} end
 {%- endmacro %}
 

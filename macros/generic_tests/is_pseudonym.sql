@@ -13,9 +13,13 @@
   {{ pii_guard.duckdb__test_is_pseudonym(model, column_name) }}
 {% endmacro %}
 
+{% macro spark__test_is_pseudonym(model, column_name) %}
+  {{ pii_guard.duckdb__test_is_pseudonym(model, column_name) }}
+{% endmacro %}
+
 {% macro duckdb__test_is_pseudonym(model, column_name) %}
 select {{ column_name }}
 from {{ model }}
 where {{ column_name }} is not null
-  and not {{ pii_guard.regex_full_match('cast(' ~ column_name ~ ' as varchar)', '[0-9a-f]{64}') }}
+  and not {{ pii_guard.regex_full_match(pii_guard.as_text(column_name), '[0-9a-f]{64}') }}
 {% endmacro %}

@@ -55,7 +55,24 @@
 {{ pii_guard.no_pii_values_scan(model, column_name, detectors, checks) }}
 {% endmacro %}
 
-{#- The query both engines share: one boolean per detector, one row per value
+{#- Spark: the same detectors with rlike (which finds a match anywhere, like the
+    others) and higher-order functions over regexp_extract_all for the
+    checksums. Raw literals keep the patterns' backslashes. -#}
+{% macro spark__test_no_pii_values(model, column_name, detectors) %}
+{%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
+{%- set digit_at = "cast(substr(digits, length(digits) - i, 1) as int)" -%}
+{%- set luhn = "aggregate(sequence(0, length(digits) - 1), 0, (total, i) -> total + case when i % 2 = 0 then " ~ digit_at ~ " else " ~ digit_at ~ " * 2 - case when " ~ digit_at ~ " > 4 then 9 else 0 end end) % 10 = 0" -%}
+{%- set checks = {
+    'email': "value rlike r'[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}'",
+    'phone': "(value rlike r'(^|[^0-9])(\+?1[ .-]?)?(\([0-9]{3}\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}([^0-9]|$)' or value rlike r'(^|[^0-9])\+[0-9]{1,3}([ .-][0-9]{1,4}){2,4}([^0-9]|$)')",
+    'ssn': "exists(regexp_extract_all(value, r'(?:^|[^0-9])([0-9]{3}-[0-9]{2}-[0-9]{4})(?:[^0-9]|$)', 1), ssn -> left(ssn, 3) not in ('000', '666') and left(ssn, 1) <> '9' and substr(ssn, 5, 2) <> '00' and right(ssn, 4) <> '0000')",
+    'credit_card': "exists(transform(regexp_extract_all(value, r'(?:^|[^0-9])((?:[0-9][ -]?){12,18}[0-9])(?:[^0-9]|$)', 1), candidate -> regexp_replace(candidate, r'[^0-9]', '')), digits -> " ~ luhn ~ ")",
+    'ipv4': "value rlike r'(^|[^0-9.])(" ~ octet ~ "\.){3}" ~ octet ~ "([^0-9.]|$)'",
+} -%}
+{{ pii_guard.no_pii_values_scan(model, column_name, detectors, checks) }}
+{% endmacro %}
+
+{#- The query every engine shares: one boolean per detector, one row per value
     that any detector matched. -#}
 {% macro no_pii_values_scan(model, column_name, detectors, checks) %}
 with scanned as (
@@ -64,7 +81,7 @@ with scanned as (
         {%- for detector in detectors %}
         {{ checks[detector] }} as found_{{ detector }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from (select cast({{ column_name }} as varchar) as value from {{ model }}) as source
+    from (select {{ pii_guard.as_text(column_name) }} as value from {{ model }}) as source
     where value is not null
 )
 select

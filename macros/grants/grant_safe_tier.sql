@@ -15,7 +15,7 @@
 {%- endmacro %}
 
 {% macro default__grant_safe_tier(role) -%}
-  {{ pii_guard.unsupported_adapter('grant_safe_tier') }}
+  {{ pii_guard.unsupported_adapter('grant_safe_tier', ['postgres']) }}
 {%- endmacro %}
 
 {% macro postgres__grant_safe_tier(role) -%}

@@ -17,17 +17,21 @@
   {{ pii_guard.unsupported_adapter('hash_pii') }}
 {%- endmacro %}
 
-{#- The same SQL on DuckDB and PostgreSQL; the engines differ inside keyed_hmac_hex. -#}
+{#- The same SQL on every engine; they differ inside keyed_hmac_hex, as_text and regex_replace_all. -#}
 {% macro postgres__hash_pii(column, normalize=none) -%}
   {{ pii_guard.duckdb__hash_pii(column, normalize) }}
 {%- endmacro %}
 
+{% macro spark__hash_pii(column, normalize=none) -%}
+  {{ pii_guard.duckdb__hash_pii(column, normalize) }}
+{%- endmacro %}
+
 {% macro duckdb__hash_pii(column, normalize=none) -%}
-  {%- set text = 'cast(' ~ column ~ ' as varchar)' -%}
+  {%- set text = pii_guard.as_text(column) -%}
   {%- if normalize in ['email', 'text'] -%}
     {%- set text = "nullif(lower(trim(" ~ text ~ ")), '')" -%}
   {%- elif normalize == 'phone' -%}
-    {%- set text = "nullif(regexp_replace(" ~ text ~ ", '[^0-9]', '', 'g'), '')" -%}
+    {%- set text = "nullif(" ~ pii_guard.regex_replace_all(text, '[^0-9]', '') ~ ", '')" -%}
   {%- endif -%}
   {{ pii_guard.keyed_hmac_hex(text, 'hash_pii') }}
 {%- endmacro %}

@@ -26,11 +26,15 @@
   {{ pii_guard.duckdb__surrogate_key(columns) }}
 {%- endmacro %}
 
+{% macro spark__surrogate_key(columns) -%}
+  {{ pii_guard.duckdb__surrogate_key(columns) }}
+{%- endmacro %}
+
 {% macro duckdb__surrogate_key(columns) -%}
   {%- set fields = [] -%}
   {%- for column in columns -%}
-    {%- set text = 'cast(' ~ column ~ ' as varchar)' -%}
-    {%- do fields.append("coalesce(cast(" ~ pii_guard.byte_length(text) ~ " as varchar) || ':' || " ~ text ~ ", '-')") -%}
+    {%- set text = pii_guard.as_text(column) -%}
+    {%- do fields.append("coalesce(" ~ pii_guard.as_text(pii_guard.byte_length(text)) ~ " || ':' || " ~ text ~ ", '-')") -%}
   {%- endfor -%}
   {{ pii_guard.keyed_hmac_hex(fields | join(' || '), 'surrogate_key') }}
 {%- endmacro %}

@@ -1,9 +1,9 @@
 {#- Raised by every default__ implementation: an engine pii_guard has not been
     tested on gets a compile error, never SQL that silently behaves differently. -#}
-{% macro unsupported_adapter(macro_name) -%}
+{% macro unsupported_adapter(macro_name, supported=['duckdb', 'postgres', 'spark']) -%}
   {{ exceptions.raise_compiler_error(
       "pii_guard." ~ macro_name ~ " is not implemented for adapter '" ~ adapter.type() ~ "'. "
-      ~ "Supported adapters: duckdb. To bring your own, define " ~ adapter.type() ~ "__" ~ macro_name
+      ~ "Supported adapters: " ~ supported | join(", ") ~ ". To bring your own, define " ~ adapter.type() ~ "__" ~ macro_name
       ~ " in your project and list it before pii_guard in `dispatch: [{macro_namespace: pii_guard, "
       ~ "search_order: [<your_project>, pii_guard]}]` in dbt_project.yml."
   ) }}

@@ -17,10 +17,14 @@
   {{ pii_guard.duckdb__mask_email(column) }}
 {%- endmacro %}
 
+{% macro spark__mask_email(column) -%}
+  {{ pii_guard.duckdb__mask_email(column) }}
+{%- endmacro %}
+
 {% macro duckdb__mask_email(column) -%}
-  {%- set text = 'lower(trim(cast(' ~ column ~ ' as varchar)))' -%}
+  {%- set text = 'lower(trim(' ~ pii_guard.as_text(column) ~ '))' -%}
 case when {{ pii_guard.regex_full_match(text, '[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+') }}
-  then case when strpos({{ text }}, '@') > 2 then left({{ text }}, 1) else '' end
+  then case when {{ dbt.position("'@'", text) }} > 2 then left({{ text }}, 1) else '' end
     || '***@' || split_part({{ text }}, '@', 2)
 end
 {%- endmacro %}

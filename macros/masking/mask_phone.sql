@@ -18,8 +18,12 @@
   {{ pii_guard.duckdb__mask_phone(column, keep_last) }}
 {%- endmacro %}
 
+{% macro spark__mask_phone(column, keep_last) -%}
+  {{ pii_guard.duckdb__mask_phone(column, keep_last) }}
+{%- endmacro %}
+
 {% macro duckdb__mask_phone(column, keep_last) -%}
-  {%- set digits = "regexp_replace(cast(" ~ column ~ " as varchar), '[^0-9]', '', 'g')" -%}
+  {%- set digits = pii_guard.regex_replace_all(pii_guard.as_text(column), '[^0-9]', '') -%}
 case when length({{ digits }}) >= 7
   then repeat('*', length({{ digits }}) - {{ keep_last }}) || {% if keep_last > 0 %}right({{ digits }}, {{ keep_last }}){% else %}''{% endif %}
 end

@@ -14,6 +14,10 @@
   {{ pii_guard.duckdb__redact(column) }}
 {%- endmacro %}
 
+{% macro spark__redact(column) -%}
+  {{ pii_guard.duckdb__redact(column) }}
+{%- endmacro %}
+
 {% macro duckdb__redact(column) -%}
   case when false then {{ column }} end
 {%- endmacro %}

@@ -25,7 +25,11 @@
   {{ pii_guard.duckdb__shift_date(column, subject_key, max_days) }}
 {%- endmacro %}
 
+{% macro spark__shift_date(column, subject_key, max_days) -%}
+  {{ pii_guard.duckdb__shift_date(column, subject_key, max_days) }}
+{%- endmacro %}
+
 {% macro duckdb__shift_date(column, subject_key, max_days) -%}
-  {%- set digest = pii_guard.keyed_hmac_hex("'pii_guard.shift_date:' || cast(" ~ subject_key ~ " as varchar)", 'shift_date') -%}
+  {%- set digest = pii_guard.keyed_hmac_hex("'pii_guard.shift_date:' || " ~ pii_guard.as_text(subject_key), 'shift_date') -%}
 cast({{ column }} as date) + cast({{ pii_guard.hex8_to_bigint('left(' ~ digest ~ ', 8)') }} % {{ 2 * max_days + 1 }} - {{ max_days }} as integer)
 {%- endmacro %}

@@ -50,11 +50,42 @@ def built_project_pg(tmp_path_factory, dbt_packages, postgres):
     return project, build.stdout
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+@pytest.fixture(scope="session")
+def built_project_spark(tmp_path_factory, dbt_packages):
+    """The integration project seeded and built on a local SparkSession (dbt-spark's
+    session method) with --debug and a fresh key. Returns the project and the console."""
+    project = DbtProject(tmp_path_factory.mktemp("build_spark"), key=secrets.token_hex(32), target="spark")
+    seed = project.dbt("seed", debug=True)
+    require_ok(seed, "dbt seed (spark)")
+    build = project.dbt("build", "--store-failures", debug=True)
+    require_ok(build, "dbt build (spark)")
+    return project, seed.stdout + seed.stderr + build.stdout + build.stderr
+
+
+BUILDS = {"duckdb": "built_project", "postgres": "built_project_pg", "spark": "built_project_spark"}
+
+
+@pytest.fixture(params=list(BUILDS))
 def engine_build(request):
     """The built integration project on each engine."""
-    fixture = "built_project" if request.param == "duckdb" else "built_project_pg"
-    return request.getfixturevalue(fixture)[0]
+    return request.getfixturevalue(BUILDS[request.param])[0]
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory):
+    """A local SparkSession in this process, for running compiled SQL directly
+    (the shared vectors). No Hive metastore: temporary views only."""
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[1]")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.catalogImplementation", "in-memory")
+               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
+               .config("spark.sql.ansi.enabled", "false")  # as dbt-spark sets it
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
 
 
 @pytest.fixture
@@ -77,6 +108,7 @@ def dbt_inline(tmp_path_factory, dbt_packages):
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("DO_NOT_TRACK", "1")
     monkeypatch.setenv("PII_GUARD_DUCKDB_PATH", str(workdir / "compile.duckdb"))
+    monkeypatch.setenv("PII_GUARD_SPARK_DIR", str(workdir / "spark"))
     runner = dbtRunner()
 
     def compile_(sql: str, *extra: str) -> tuple[str | None, str | None]:

@@ -37,6 +37,11 @@ class DbtProject:
         return self.workdir / "warehouse.duckdb"
 
     @property
+    def spark_dir(self) -> Path:
+        """Spark's warehouse (Parquet files) and Derby metastore."""
+        return self.workdir / "spark"
+
+    @property
     def target_path(self) -> Path:
         return self.workdir / "target"
 
@@ -51,6 +56,7 @@ class DbtProject:
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
             DBT_VERSION_CHECK="false",
             PII_GUARD_DUCKDB_PATH=str(self.database),
+            PII_GUARD_SPARK_DIR=str(self.spark_dir),
             DBT_TARGET_PATH=str(self.target_path),
             DBT_LOG_PATH=str(self.log_path),
         )
@@ -82,6 +88,8 @@ class DbtProject:
         return [dict(zip(names, row)) for row in rows]
 
     def _run(self, sql: str) -> tuple[list[str], list[tuple]]:
+        if self.target == "spark":
+            return read_spark_tables(self.spark_dir / "warehouse", sql)
         if self.target == "postgres":
             import psycopg2
 
@@ -93,6 +101,21 @@ class DbtProject:
         with duckdb.connect(str(self.database), read_only=True) as connection:
             result = connection.execute(sql)
             return [column[0] for column in result.description], result.fetchall()
+
+
+def read_spark_tables(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """Runs `sql` over the tables Spark wrote: every <schema>.db/<table> folder
+    of Parquet files becomes <schema>.<table> in an in-memory DuckDB. The
+    values are Spark's; DuckDB only decodes them, and a second JVM never
+    touches Spark's single-user Derby metastore."""
+    with duckdb.connect() as connection:
+        for table in sorted(warehouse.glob("*.db/*/")):
+            schema = table.parent.name.removesuffix(".db")
+            connection.execute(f'create schema if not exists "{schema}"')
+            connection.execute(f'create view "{schema}"."{table.name}" as '
+                               f"select * from read_parquet('{table}/*.parquet')")
+        result = connection.execute(sql)
+        return [column[0] for column in result.description], result.fetchall()
 
 
 def require_ok(result: subprocess.CompletedProcess[str], what: str) -> None:

@@ -76,3 +76,26 @@ def test_postgres_keyed_models_fail_without_a_good_key(tmp_path, dbt_packages, p
     assert result.stdout.count(fragment) >= 3, result.stdout[-4000:]
     # The error never echoes the key itself.
     assert key is None or f'"{key}' not in result.stdout
+
+
+@pytest.mark.parametrize("key", [None, "too-short-key"], ids=["missing", "short"])
+def test_spark_keyed_models_fail_without_a_good_key(scratch_project, key):
+    """An unset spark.pii_guard.key substitutes as '': the length check raises
+    instead of hashing with an empty or short key."""
+    project = scratch_project(key, target="spark")
+    result = project.dbt("run", "--select", *KEYED_MODELS.split())
+    assert result.returncode == 1
+    fragment = "the Spark configuration spark.pii_guard.key is missing or shorter than 32 bytes"
+    assert result.stdout.count(fragment) >= 3, result.stdout[-4000:]
+    assert "ERROR=3" in result.stdout
+    assert key is None or key not in result.stdout + result.stderr
+
+
+def test_spark_refuses_keyed_macros_in_a_view(scratch_project):
+    """Spark keeps a view's SQL text, with ${spark.pii_guard.key} substituted, in
+    its metastore: a view that hashes would store the key."""
+    project = scratch_project("k" * 32, target="spark")
+    result = project.dbt("compile", "--select", "spark_keyed_view", "--vars", "{pii_guard_test_keyed_view: true}")
+    assert result.returncode != 0
+    assert "pii_guard.hash_pii: on Spark a model that uses keyed macros cannot be a view" in result.stdout
+    assert "Materialize spark_keyed_view as a table" in result.stdout

@@ -1,6 +1,6 @@
 """The shared pseudonym vectors (integration_tests/vectors): computed with
-Python's hmac, and reproduced by the macros as compiled for DuckDB, through the
-real plugin, so pseudonyms from every engine can be checked against one file."""
+Python's hmac, and reproduced by the macros as compiled for DuckDB (through the
+real plugin), PostgreSQL and Spark, so pseudonyms join across engines."""
 
 from __future__ import annotations
 
@@ -36,16 +36,41 @@ class Session:
         marks = ", ".join([self.placeholder] * len(rows[0]))
         self.cursor.executemany(f"insert into vectors values ({marks})", rows)
 
-    def run(self, sql: str) -> list[tuple]:
+    def compile(self, sql: str) -> str:
         compiled, error = self.dbt_inline(sql, "--target", self.target)
         assert error is None, error
-        self.cursor.execute(compiled)
+        return compiled
+
+    def run(self, sql: str) -> list[tuple]:
+        self.cursor.execute(self.compile(sql))
         return self.cursor.fetchall()
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+class SparkSession_(Session):
+    """A local SparkSession whose configuration spark.pii_guard.key holds the key,
+    as dbt-spark's server_side_parameters set it."""
+
+    def __init__(self, spark, dbt_inline) -> None:
+        super().__init__(None, dbt_inline, "spark", "")
+        self.spark = spark
+
+    def load(self, columns: str, rows: list[list]) -> None:
+        schema = columns.replace("varchar", "string")
+        self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView("vectors")
+
+    def run(self, sql: str) -> list[tuple]:
+        return [tuple(row) for row in self.spark.sql(self.compile(sql)).collect()]
+
+
+@pytest.fixture(params=["duckdb", "postgres", "spark"])
 def session(request, monkeypatch, dbt_inline):
     monkeypatch.setenv(KEY_ENV_VAR, VECTORS["key"])
+    if request.param == "spark":
+        spark = request.getfixturevalue("spark_session")
+        spark.conf.set("spark.pii_guard.key", VECTORS["key"])
+        yield SparkSession_(spark, dbt_inline)
+        spark.conf.unset("spark.pii_guard.key")
+        return
     if request.param == "duckdb":
         connection = duckdb.connect()
         cursor = connection.cursor()

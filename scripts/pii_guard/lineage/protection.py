@@ -10,6 +10,10 @@ sha256(email || 'salt') is not protection: it is a weak hash (see WEAK_HASHES).
 'redact'
 >>> protecting_macro(sqlglot.parse_one("md5(email)", read="duckdb")) is None
 True
+>>> protecting_macro(sqlglot.parse_one(
+...     "case when octet_length(r'${spark.pii_guard.key}') < 32 then null else hmac(r'${spark.pii_guard.key}', x) end",
+...     read="spark"))
+'hash_pii'
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from __future__ import annotations
 from sqlglot import exp
 
 # Literals the macros emit (macros/ in this repository); keep them in step.
-# Each engine may wrap a pattern (PostgreSQL anchors it: '^(?:...)$'), so a
-# literal that contains the pattern counts.
-KEY_VARIABLES = ("pii_guard_ipad", "pii_guard.key")  # DuckDB variable, PostgreSQL setting
+# Each engine may wrap a pattern (PostgreSQL and Spark anchor it: '^(?:...)$'),
+# so a literal that contains the pattern counts. Spark's are raw literals (r'...').
+# DuckDB variable, PostgreSQL setting, Spark configuration reference:
+KEY_VARIABLES = ("pii_guard_ipad", "pii_guard.key", "${spark.pii_guard.key}")
 ZIP_PATTERN = "[0-9]{5}(-?[0-9]{4})?"
 EMAIL_PATTERN = "[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+"
 EMAIL_MASK = "***@"
@@ -34,7 +39,8 @@ WEAK_HASH_NAMES = {"md5", "sha1", "sha256", "sha512", "sha2", "hash", "xxhash64"
 
 
 def _strings(node: exp.Expression) -> set[str]:
-    return {literal.this for literal in node.find_all(exp.Literal) if literal.is_string}
+    return {literal.this for literal in node.find_all(exp.Literal, exp.RawString)
+            if isinstance(literal, exp.RawString) or literal.is_string}
 
 
 def _contains(literals: set[str], pattern: str) -> bool:

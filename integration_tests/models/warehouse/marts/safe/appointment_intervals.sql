@@ -2,8 +2,7 @@
 select
     customer_key,
     appointment_id,
-    appointment_date_shifted
-        - lag(appointment_date_shifted) over (
-            partition by customer_key order by appointment_date_shifted
-        ) as days_since_previous
+    {{ dbt.datediff(
+        'lag(appointment_date_shifted) over (partition by customer_key order by appointment_date_shifted)',
+        'appointment_date_shifted', 'day') }} as days_since_previous
 from {{ ref('stg_appointments') }}
