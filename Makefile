@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: demo test bench clean postgres
+.PHONY: demo test bench clean postgres java
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ postgres:
 	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(apt-get update && apt-get install -y --no-install-recommends postgresql)
 
-test: $(STAMP) postgres
+# Spark runs in the dbt process on a local JVM: Java 17 from Debian's packages
+# when the machine has none.
+java:
+	@command -v java >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless)
+
+test: $(STAMP) postgres java
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -28,53 +28,80 @@
   {{ pii_guard.unsupported_adapter('no_pii_values') }}
 {% endmacro %}
 
+{#- The detectors' regular expressions, the same on every engine. email, phone
+    and ipv4 match as they stand; ssn and credit_card capture candidates (group
+    1) that each engine then validates. -#}
+{% macro pii_value_patterns() -%}
+  {%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
+  {{ return({
+    'email': ['[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}'],
+    'phone': ['(^|[^0-9])(\\+?1[ .-]?)?(\\([0-9]{3}\\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}([^0-9]|$)',
+              '(^|[^0-9])\\+[0-9]{1,3}([ .-][0-9]{1,4}){2,4}([^0-9]|$)'],
+    'ipv4': ['(^|[^0-9.])(' ~ octet ~ '\\.){3}' ~ octet ~ '([^0-9.]|$)'],
+    'ssn': '(?:^|[^0-9])([0-9]{3}-[0-9]{2}-[0-9]{4})(?:[^0-9]|$)',
+    'credit_card': '(?:^|[^0-9])((?:[0-9][ -]?){12,18}[0-9])(?:[^0-9]|$)',
+  }) }}
+{%- endmacro %}
+
+{#- An SSN candidate that could be issued: not area 000, 666 or 9xx, group 00 or serial 0000. -#}
+{% macro possible_ssn(ssn) -%}
+left({{ ssn }}, 3) not in ('000', '666') and left({{ ssn }}, 1) <> '9' and substr({{ ssn }}, 5, 2) <> '00' and right({{ ssn }}, 4) <> '0000'
+{%- endmacro %}
+
+{#- The Luhn checksum term of the digit i places from the right of `digits`. -#}
+{% macro luhn_term(digit, i) -%}
+case when {{ i }} % 2 = 0 then {{ digit }} else {{ digit }} * 2 - case when {{ digit }} > 4 then 9 else 0 end end
+{%- endmacro %}
+
+{#- DuckDB: list functions over regexp_extract_all for the candidates. -#}
 {% macro duckdb__test_no_pii_values(model, column_name, detectors) %}
-{%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
-{%- set checks = {
-    'email': "regexp_matches(value, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}')",
-    'phone': "regexp_matches(value, '(^|[^0-9])(\\+?1[ .-]?)?(\\([0-9]{3}\\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}([^0-9]|$)') or regexp_matches(value, '(^|[^0-9])\\+[0-9]{1,3}([ .-][0-9]{1,4}){2,4}([^0-9]|$)')",
-    'ssn': "len(list_filter(regexp_extract_all(value, '(?:^|[^0-9])([0-9]{3}-[0-9]{2}-[0-9]{4})(?:[^0-9]|$)', 1), lambda ssn: left(ssn, 3) not in ('000', '666') and left(ssn, 1) <> '9' and substr(ssn, 5, 2) <> '00' and right(ssn, 4) <> '0000')) > 0",
-    'credit_card': "len(list_filter(list_transform(regexp_extract_all(value, '(?:^|[^0-9])((?:[0-9][ -]?){12,18}[0-9])(?:[^0-9]|$)', 1), lambda candidate: regexp_replace(candidate, '[^0-9]', '', 'g')), lambda digits: list_sum(list_transform(range(length(digits)), lambda i: case when i % 2 = 0 then cast(digits[length(digits) - i] as integer) else cast(digits[length(digits) - i] as integer) * 2 - case when cast(digits[length(digits) - i] as integer) > 4 then 9 else 0 end end)) % 10 = 0)) > 0",
-    'ipv4': "regexp_matches(value, '(^|[^0-9.])(" ~ octet ~ "\\.){3}" ~ octet ~ "([^0-9.]|$)')",
+{%- set patterns = pii_guard.pii_value_patterns() -%}
+{%- set digit = "cast(digits[length(digits) - i] as integer)" -%}
+{%- set candidate_checks = {
+    'ssn': "len(list_filter(regexp_extract_all(value, '" ~ patterns.ssn ~ "', 1), lambda ssn: " ~ pii_guard.possible_ssn('ssn') ~ ")) > 0",
+    'credit_card': "len(list_filter(list_transform(regexp_extract_all(value, '" ~ patterns.credit_card ~ "', 1), lambda candidate: " ~ pii_guard.regex_replace_all('candidate', '[^0-9]', '') ~ "), lambda digits: list_sum(list_transform(range(length(digits)), lambda i: " ~ pii_guard.luhn_term(digit, 'i') ~ ")) % 10 = 0)) > 0",
 } -%}
-{{ pii_guard.no_pii_values_scan(model, column_name, detectors, checks) }}
+{{ pii_guard.no_pii_values_scan(model, column_name, detectors, candidate_checks) }}
 {% endmacro %}
 
-{#- PostgreSQL: the same detectors; regexp_matches() finds the candidates and a
-    generate_series() over the digits computes the Luhn checksum. -#}
+{#- PostgreSQL: regexp_matches() finds the candidates and a generate_series()
+    over the digits computes the Luhn checksum. -#}
 {% macro postgres__test_no_pii_values(model, column_name, detectors) %}
-{%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
-{%- set luhn = "(select sum(case when i % 2 = 0 then d else d * 2 - case when d > 4 then 9 else 0 end end) % 10 = 0 from (select i, cast(substr(reverse(digits), i + 1, 1) as integer) as d from generate_series(0, length(digits) - 1) as i) as positions)" -%}
-{%- set checks = {
-    'email': "value ~ '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}'",
-    'phone': "(value ~ '(^|[^0-9])(\\+?1[ .-]?)?(\\([0-9]{3}\\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}([^0-9]|$)' or value ~ '(^|[^0-9])\\+[0-9]{1,3}([ .-][0-9]{1,4}){2,4}([^0-9]|$)')",
-    'ssn': "exists (select 1 from regexp_matches(value, '(?:^|[^0-9])([0-9]{3}-[0-9]{2}-[0-9]{4})(?:[^0-9]|$)', 'g') as m(found) where left(found[1], 3) not in ('000', '666') and left(found[1], 1) <> '9' and substr(found[1], 5, 2) <> '00' and right(found[1], 4) <> '0000')",
-    'credit_card': "exists (select 1 from (select regexp_replace(found[1], '[^0-9]', '', 'g') as digits from regexp_matches(value, '(?:^|[^0-9])((?:[0-9][ -]?){12,18}[0-9])(?:[^0-9]|$)', 'g') as m(found)) as candidates where " ~ luhn ~ ")",
-    'ipv4': "value ~ '(^|[^0-9.])(" ~ octet ~ "\\.){3}" ~ octet ~ "([^0-9.]|$)'",
+{%- set patterns = pii_guard.pii_value_patterns() -%}
+{%- set luhn = "(select sum(" ~ pii_guard.luhn_term('d', 'i') ~ ") % 10 = 0 from (select i, cast(substr(reverse(digits), i + 1, 1) as integer) as d from generate_series(0, length(digits) - 1) as i) as positions)" -%}
+{%- set candidate_checks = {
+    'ssn': "exists (select 1 from regexp_matches(value, '" ~ patterns.ssn ~ "', 'g') as m(found) where " ~ pii_guard.possible_ssn('found[1]') ~ ")",
+    'credit_card': "exists (select 1 from (select " ~ pii_guard.regex_replace_all('found[1]', '[^0-9]', '') ~ " as digits from regexp_matches(value, '" ~ patterns.credit_card ~ "', 'g') as m(found)) as candidates where " ~ luhn ~ ")",
 } -%}
-{{ pii_guard.no_pii_values_scan(model, column_name, detectors, checks) }}
+{{ pii_guard.no_pii_values_scan(model, column_name, detectors, candidate_checks) }}
 {% endmacro %}
 
-{#- Spark: the same detectors with rlike (which finds a match anywhere, like the
-    others) and higher-order functions over regexp_extract_all for the
-    checksums. Raw literals keep the patterns' backslashes. -#}
+{#- Spark: higher-order functions over regexp_extract_all for the candidates
+    (raw literals keep the patterns' backslashes). -#}
 {% macro spark__test_no_pii_values(model, column_name, detectors) %}
-{%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
-{%- set digit_at = "cast(substr(digits, length(digits) - i, 1) as int)" -%}
-{%- set luhn = "aggregate(sequence(0, length(digits) - 1), 0, (total, i) -> total + case when i % 2 = 0 then " ~ digit_at ~ " else " ~ digit_at ~ " * 2 - case when " ~ digit_at ~ " > 4 then 9 else 0 end end) % 10 = 0" -%}
-{%- set checks = {
-    'email': "value rlike r'[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}'",
-    'phone': "(value rlike r'(^|[^0-9])(\+?1[ .-]?)?(\([0-9]{3}\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4}([^0-9]|$)' or value rlike r'(^|[^0-9])\+[0-9]{1,3}([ .-][0-9]{1,4}){2,4}([^0-9]|$)')",
-    'ssn': "exists(regexp_extract_all(value, r'(?:^|[^0-9])([0-9]{3}-[0-9]{2}-[0-9]{4})(?:[^0-9]|$)', 1), ssn -> left(ssn, 3) not in ('000', '666') and left(ssn, 1) <> '9' and substr(ssn, 5, 2) <> '00' and right(ssn, 4) <> '0000')",
-    'credit_card': "exists(transform(regexp_extract_all(value, r'(?:^|[^0-9])((?:[0-9][ -]?){12,18}[0-9])(?:[^0-9]|$)', 1), candidate -> regexp_replace(candidate, r'[^0-9]', '')), digits -> " ~ luhn ~ ")",
-    'ipv4': "value rlike r'(^|[^0-9.])(" ~ octet ~ "\.){3}" ~ octet ~ "([^0-9.]|$)'",
+{%- set patterns = pii_guard.pii_value_patterns() -%}
+{%- set digit = "cast(substr(digits, length(digits) - i, 1) as int)" -%}
+{%- set candidate_checks = {
+    'ssn': "exists(regexp_extract_all(value, r'" ~ patterns.ssn ~ "', 1), ssn -> " ~ pii_guard.possible_ssn('ssn') ~ ")",
+    'credit_card': "exists(transform(regexp_extract_all(value, r'" ~ patterns.credit_card ~ "', 1), candidate -> " ~ pii_guard.regex_replace_all('candidate', '[^0-9]', '') ~ "), digits -> aggregate(sequence(0, length(digits) - 1), 0, (total, i) -> total + " ~ pii_guard.luhn_term(digit, 'i') ~ ") % 10 = 0)",
 } -%}
-{{ pii_guard.no_pii_values_scan(model, column_name, detectors, checks) }}
+{{ pii_guard.no_pii_values_scan(model, column_name, detectors, candidate_checks) }}
 {% endmacro %}
 
 {#- The query every engine shares: one boolean per detector, one row per value
-    that any detector matched. -#}
-{% macro no_pii_values_scan(model, column_name, detectors, checks) %}
+    that any detector matched. email, phone and ipv4 are pattern matches here;
+    ssn and credit_card come from the engine (candidate_checks). -#}
+{% macro no_pii_values_scan(model, column_name, detectors, candidate_checks) %}
+{%- set patterns = pii_guard.pii_value_patterns() -%}
+{%- set checks = {} -%}
+{%- for detector in ['email', 'phone', 'ipv4'] -%}
+  {%- set matches = [] -%}
+  {%- for pattern in patterns[detector] -%}
+    {%- do matches.append(pii_guard.regex_contains('value', pattern)) -%}
+  {%- endfor -%}
+  {%- do checks.update({detector: '(' ~ matches | join(' or ') ~ ')'}) -%}
+{%- endfor -%}
+{%- do checks.update(candidate_checks) -%}
 with scanned as (
     select
         value,

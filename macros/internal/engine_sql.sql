@@ -10,6 +10,15 @@
 {% macro postgres__regex_full_match(expression, pattern) -%}({{ expression }} ~ '^(?:{{ pattern }})$'){%- endmacro %}
 {% macro spark__regex_full_match(expression, pattern) -%}({{ expression }} rlike r'^(?:{{ pattern }})$'){%- endmacro %}
 
+{#- True when the pattern matches anywhere in the text. -#}
+{% macro regex_contains(expression, pattern) -%}
+  {{ return(adapter.dispatch('regex_contains', 'pii_guard')(expression, pattern)) }}
+{%- endmacro %}
+{% macro default__regex_contains(expression, pattern) -%}{{ pii_guard.unsupported_adapter('regex_contains') }}{%- endmacro %}
+{% macro duckdb__regex_contains(expression, pattern) -%}regexp_matches({{ expression }}, '{{ pattern }}'){%- endmacro %}
+{% macro postgres__regex_contains(expression, pattern) -%}({{ expression }} ~ '{{ pattern }}'){%- endmacro %}
+{% macro spark__regex_contains(expression, pattern) -%}({{ expression }} rlike r'{{ pattern }}'){%- endmacro %}
+
 {#- Group `group` of the first match, NULL when there is none (or it is empty). -#}
 {% macro regex_group(expression, pattern, group) -%}
   {{ return(adapter.dispatch('regex_group', 'pii_guard')(expression, pattern, group)) }}

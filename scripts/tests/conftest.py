@@ -113,7 +113,8 @@ def dbt_inline(tmp_path_factory, dbt_packages):
 
     def compile_(sql: str, *extra: str) -> tuple[str | None, str | None]:
         result = runner.invoke([
-            "--quiet", "compile", "--inline", sql,
+            # No cache: compiling inline SQL needs no warehouse.
+            "--quiet", "--no-populate-cache", "compile", "--inline", sql,
             "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
             "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
             *extra,

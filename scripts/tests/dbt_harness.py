@@ -70,7 +70,7 @@ class DbtProject:
 
     def dbt(self, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
         command = [DBT, "--no-use-colors"] + (["--debug"] if debug else []) + list(args)
-        if args[0] != "deps":
+        if "deps" not in args:
             command += ["--target", self.target]
         command += [
             "--profiles-dir", str(INTEGRATION),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_harness import DbtProject, require_ok
 
 from pii_guard.duckdb_plugin import Plugin
 from pii_guard.keys import KEY_ENV_VAR
@@ -48,11 +49,18 @@ class Session:
 
 class SparkSession_(Session):
     """A local SparkSession whose configuration spark.pii_guard.key holds the key,
-    as dbt-spark's server_side_parameters set it."""
+    as dbt-spark's server_side_parameters set it. The macros are compiled by a
+    dbt process of their own: loading the Spark and DuckDB adapters into one
+    process leaves DuckDB objects alive at exit, where its bindings report leaks."""
 
-    def __init__(self, spark, dbt_inline) -> None:
-        super().__init__(None, dbt_inline, "spark", "")
-        self.spark = spark
+    def __init__(self, spark, project: DbtProject) -> None:
+        super().__init__(None, None, "spark", "")
+        self.spark, self.project = spark, project
+
+    def compile(self, sql: str) -> str:
+        result = self.project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json")
+        require_ok(result, "dbt compile --inline (spark)")
+        return json.loads(result.stdout)["compiled"]
 
     def load(self, columns: str, rows: list[list]) -> None:
         schema = columns.replace("varchar", "string")
@@ -68,7 +76,7 @@ def session(request, monkeypatch, dbt_inline):
     if request.param == "spark":
         spark = request.getfixturevalue("spark_session")
         spark.conf.set("spark.pii_guard.key", VECTORS["key"])
-        yield SparkSession_(spark, dbt_inline)
+        yield SparkSession_(spark, DbtProject(request.getfixturevalue("tmp_path"), key=None, target="spark"))
         spark.conf.unset("spark.pii_guard.key")
         return
     if request.param == "duckdb":
@@ -76,6 +84,7 @@ def session(request, monkeypatch, dbt_inline):
         cursor = connection.cursor()
         Plugin("pii_guard", {}).configure_cursor(cursor)  # the real plugin path
         yield Session(cursor, dbt_inline, "duckdb", "?")
+        cursor.close()
     else:
         import psycopg2
 
