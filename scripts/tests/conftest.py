@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from dbt_harness import INTEGRATION, DbtProject, require_ok
+from dbt_harness import BUILDS, INTEGRATION, DbtProject, require_ok
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +60,6 @@ def built_project_spark(tmp_path_factory, dbt_packages):
     build = project.dbt("build", "--store-failures", debug=True)
     require_ok(build, "dbt build (spark)")
     return project, seed.stdout + seed.stderr + build.stdout + build.stderr
-
-
-BUILDS = {"duckdb": "built_project", "postgres": "built_project_pg", "spark": "built_project_spark"}
 
 
 @pytest.fixture(params=list(BUILDS))

@@ -103,6 +103,10 @@ class DbtProject:
             return [column[0] for column in result.description], result.fetchall()
 
 
+# The session fixture (conftest.py) holding the integration project built on each engine.
+BUILDS = {"duckdb": "built_project", "postgres": "built_project_pg", "spark": "built_project_spark"}
+
+
 def read_spark_tables(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
     """Runs `sql` over the tables Spark wrote: every <schema>.db/<table> folder
     of Parquet files becomes <schema>.<table> in an in-memory DuckDB. The

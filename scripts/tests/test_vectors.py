@@ -37,37 +37,32 @@ class Session:
         marks = ", ".join([self.placeholder] * len(rows[0]))
         self.cursor.executemany(f"insert into vectors values ({marks})", rows)
 
-    def compile(self, sql: str) -> str:
+    def run(self, sql: str) -> list[tuple]:
         compiled, error = self.dbt_inline(sql, "--target", self.target)
         assert error is None, error
-        return compiled
-
-    def run(self, sql: str) -> list[tuple]:
-        self.cursor.execute(self.compile(sql))
+        self.cursor.execute(compiled)
         return self.cursor.fetchall()
 
 
-class SparkSession_(Session):
-    """A local SparkSession whose configuration spark.pii_guard.key holds the key,
-    as dbt-spark's server_side_parameters set it. The macros are compiled by a
-    dbt process of their own: loading the Spark and DuckDB adapters into one
-    process leaves DuckDB objects alive at exit, where its bindings report leaks."""
+class SparkVectorsSession:
+    """The same interface on a local SparkSession whose configuration
+    spark.pii_guard.key holds the key, as dbt-spark's server_side_parameters set
+    it. The macros are compiled by a dbt process of their own: loading the Spark
+    and DuckDB adapters into one process leaves DuckDB objects alive at exit,
+    where its bindings report leaks."""
 
     def __init__(self, spark, project: DbtProject) -> None:
-        super().__init__(None, None, "spark", "")
         self.spark, self.project = spark, project
-
-    def compile(self, sql: str) -> str:
-        result = self.project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json")
-        require_ok(result, "dbt compile --inline (spark)")
-        return json.loads(result.stdout)["compiled"]
 
     def load(self, columns: str, rows: list[list]) -> None:
         schema = columns.replace("varchar", "string")
         self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView("vectors")
 
     def run(self, sql: str) -> list[tuple]:
-        return [tuple(row) for row in self.spark.sql(self.compile(sql)).collect()]
+        result = self.project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json")
+        require_ok(result, "dbt compile --inline (spark)")
+        compiled = json.loads(result.stdout)["compiled"]
+        return [tuple(row) for row in self.spark.sql(compiled).collect()]
 
 
 @pytest.fixture(params=["duckdb", "postgres", "spark"])
@@ -76,7 +71,7 @@ def session(request, monkeypatch, dbt_inline):
     if request.param == "spark":
         spark = request.getfixturevalue("spark_session")
         spark.conf.set("spark.pii_guard.key", VECTORS["key"])
-        yield SparkSession_(spark, DbtProject(request.getfixturevalue("tmp_path"), key=None, target="spark"))
+        yield SparkVectorsSession(spark, DbtProject(request.getfixturevalue("tmp_path"), key=None, target="spark"))
         spark.conf.unset("spark.pii_guard.key")
         return
     if request.param == "duckdb":
@@ -84,7 +79,6 @@ def session(request, monkeypatch, dbt_inline):
         cursor = connection.cursor()
         Plugin("pii_guard", {}).configure_cursor(cursor)  # the real plugin path
         yield Session(cursor, dbt_inline, "duckdb", "?")
-        cursor.close()
     else:
         import psycopg2
 
