@@ -15,7 +15,7 @@ def explain(project: Project, target: str) -> str:
     if not model_name or len(matches) != 1:
         raise InputError(f"{target!r}: expected MODEL.COLUMN naming one model (by name or unique_id); "
                          f"{'no' if not matches else len(matches)} models match {model_name!r}.")
-    _, traces, _ = trace_project(project)
+    traces = trace_project(project).traces
     lines: list[str] = []
 
     def walk(uid: str, name: str, transform: str, depth: int, seen: frozenset[tuple[str, str]]) -> None:
@@ -29,7 +29,7 @@ def explain(project: Project, target: str) -> str:
             lines.append(f"{'    ' * (depth + 1)}?? unresolved: {trace.unresolved}")
             return
         for dep in sorted(trace.columns.get(name, ()), key=lambda d: (d.relation, d.column)):
-            parent = project.by_relation.get(dep.relation, ".".join(dep.relation))
+            parent = project.node_for(dep.relation) or ".".join(dep.relation)
             walk(parent, dep.column, dep.transform, depth + 1, seen | {(uid, name)})
 
     walk(matches[0], column.lower(), "", 0, frozenset())

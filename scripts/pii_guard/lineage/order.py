@@ -15,10 +15,20 @@ from pii_guard.lineage.errors import InputError
 from pii_guard.lineage.project import Node
 
 
-def dependency_order(nodes: dict[str, Node]) -> list[str]:
-    """Every node after the nodes it depends on (edges outside `nodes` ignored)."""
+def dependency_order(nodes: dict[str, Node], named: dict[str, set[str]] | None = None) -> list[str]:
+    """Every node after the nodes it depends on (edges outside `nodes` ignored).
+    `named`: parents a model's SQL names outside its depends_on; one that
+    would close a cycle is left out."""
     graph = {uid: [p for p in node.depends_on if p in nodes] for uid, node in nodes.items()}
     try:
-        return list(TopologicalSorter(graph).static_order())
+        order = list(TopologicalSorter(graph).static_order())
     except CycleError as error:
         raise InputError(f"the manifest's dependencies form a cycle: {' -> '.join(error.args[1])}") from None
+    for uid, parents in (named or {}).items():
+        for parent in parents:
+            graph[uid].append(parent)
+            try:
+                order = list(TopologicalSorter(graph).static_order())
+            except CycleError:
+                graph[uid].remove(parent)
+    return order

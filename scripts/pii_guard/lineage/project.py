@@ -38,6 +38,13 @@ class Node:
     compiled_code: str | None = None
     depends_on: list[str] = field(default_factory=list)
     path: str = ""
+    # Columns declared in yml, in order, with their data_type when given.
+    declared_columns: dict[str, str | None] = field(default_factory=dict)
+    # The seed file's header, or a model's enforced contract: all its columns.
+    exact_columns: list[str] | None = None
+    tags: list[str] = field(default_factory=list)
+    fqn: list[str] = field(default_factory=list)
+    package: str = ""
 
 
 @dataclass
@@ -47,6 +54,28 @@ class Project:
     catalog: dict[tuple[str, ...], dict[str, str]]
     allowances: list[dict[str, Any]]
     by_relation: dict[tuple[str, ...], str]
+    _by_suffix: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict, repr=False)
+
+    def resolve(self, relation: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The project's or the catalog's relation that `relation`, as SQL
+        names it (maybe without database or schema), stands for; None when
+        there is none or more than one."""
+        if relation in self.by_relation or relation in self.catalog:
+            return relation
+        if not self._by_suffix:
+            for known in list(self.by_relation) + list(self.catalog):
+                if known[0] == "__dbt__cte__":  # inlined, never named as a table
+                    continue
+                for size in (1, 2):
+                    self._by_suffix.setdefault(known[-size:], []).append(known)
+        given = tuple(part for part in relation if part)
+        candidates = set(self._by_suffix.get(given[-2:], ())) if len(given) <= 2 else set()
+        return candidates.pop() if len(candidates) == 1 else None
+
+    def node_for(self, relation: tuple[str, ...]) -> str | None:
+        """The node a relation (as SQL names it) is, or None."""
+        found = self.resolve(relation)
+        return self.by_relation.get(found) if found else None
 
 
 def is_pii(column: dict[str, Any]) -> bool:
@@ -141,6 +170,11 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
             compiled_code=item.get("compiled_code"),
             depends_on=list((item.get("depends_on") or {}).get("nodes") or []),
             path=item.get("original_file_path") or "",
+            declared_columns={(c.get("name") or n).lower(): c.get("data_type") for n, c in columns.items()},
+            exact_columns=_exact_columns(item, kind, config, columns, project_dir),
+            tags=list(item.get("tags") or config.get("tags") or []),
+            fqn=list(item.get("fqn") or []),
+            package=item.get("package_name") or "",
         )
     sql_models = [n for n in nodes.values() if n.resource_type == "model" and n.language == "sql"]
     if sql_models and all(n.compiled_code is None for n in sql_models):
@@ -181,3 +215,32 @@ def _by_relation(nodes: dict[str, Node]) -> dict[tuple[str, ...], str]:
         primary = chosen.setdefault(node.relation, uid)
         nodes[primary].pii_columns |= node.pii_columns
     return chosen
+
+
+def _exact_columns(item: dict[str, Any], kind: str, config: dict[str, Any], columns: dict[str, Any],
+                   project_dir: Path | None) -> list[str] | None:
+    """All of a node's columns when the project itself says so: a seed's CSV
+    header, or a model whose contract dbt enforces (it fails the build unless
+    the model has exactly its declared columns)."""
+    if kind == "model" and (config.get("contract") or {}).get("enforced") is True and columns:
+        return [(c.get("name") or n).lower() for n, c in columns.items()]
+    if kind != "seed":
+        return None
+    relative = item.get("original_file_path") or ""
+    for root in (item.get("root_path"), project_dir):
+        if root and relative:
+            header = _csv_header(Path(root) / relative, config.get("delimiter") or ",")
+            if header:
+                return header
+    return None
+
+
+def _csv_header(path: Path, delimiter: str) -> list[str] | None:
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle, delimiter=delimiter), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return [name.strip().lower() for name in header] if header else None

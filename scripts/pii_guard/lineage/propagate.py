@@ -2,10 +2,15 @@
 
 Every (node, column) that carries PII maps each PII origin it derives from to
 the hop it came through, so a violation's path is rebuilt by walking back.
+A column of a model that could not be analysed is an origin too, `(model,
+"*")`: what it carries is unknown, so whatever derives from it is reported
+as unresolved, never as clean.
 
+>>> from pii_guard.lineage.project import Project
 >>> from pii_guard.lineage.trace import Dependency, ModelTrace
+>>> project = Project("duckdb", {}, {}, [], {("d", "s", "src"): "src"})
 >>> flows = propagate({("src", "email")}, {"m": ModelTrace({"e": frozenset({Dependency(("d", "s", "src"), "email")})})},
-...                   ["m"], {("d", "s", "src"): "src"})
+...                   ["m"], project)
 >>> flows[("m", "e")]
 {('src', 'email'): (('src', 'email'), 'direct')}
 >>> path_to(flows, ("m", "e"), ("src", "email"))
@@ -14,27 +19,44 @@ the hop it came through, so a violation's path is rebuilt by walking back.
 
 from __future__ import annotations
 
+from pii_guard.lineage.project import Project
 from pii_guard.lineage.trace import ModelTrace
 
 Column = tuple[str, str]  # (unique_id, column)
 Flows = dict[Column, dict[Column, tuple[Column | None, str]]]
+# The column name of the origin that stands for everything an unanalysable model yields.
+UNKNOWN = "*"
 
 
-def propagate(declared: set[Column], traces: dict[str, ModelTrace], order: list[str],
-              by_relation: dict[tuple[str, ...], str]) -> Flows:
+def propagate(declared: set[Column], traces: dict[str, ModelTrace], order: list[str], project: Project,
+              unresolved: set[str] | frozenset[str] = frozenset()) -> Flows:
     """origin -> (previous hop, transform) for every column that carries PII."""
     flows: Flows = {column: {column: (None, "declared PII")} for column in declared}
+    for uid in unresolved:
+        flows[(uid, UNKNOWN)] = {(uid, UNKNOWN): (None, "could not be analysed")}
+    nodes: dict[tuple[str, ...], str] = {}
+
+    def node_for(relation: tuple[str, ...]) -> str:
+        if relation not in nodes:
+            nodes[relation] = project.node_for(relation) or ".".join(relation)
+        return nodes[relation]
+
     for uid in order:
         trace = traces.get(uid)
-        if trace is None or trace.unresolved:
+        if trace is None or uid in unresolved or trace.unresolved:
             continue
-        for output, deps in trace.columns.items():
-            for dep in deps:
-                if not dep.passes_value:
-                    continue
-                upstream = (by_relation.get(dep.relation, ".".join(dep.relation)), dep.column)
-                for origin in flows.get(upstream, {}):
-                    flows.setdefault((uid, output), {}).setdefault(origin, (upstream, dep.transform))
+        edges = [((uid, output), dep) for output, deps in trace.columns.items() for dep in deps if dep.passes_value]
+        changed = True
+        while changed:  # a model that reads itself ({{ this }}) needs more than one pass
+            changed = False
+            for target, dep in edges:
+                parent = node_for(dep.relation)
+                upstream = (parent, UNKNOWN) if parent in unresolved else (parent, dep.column)
+                for origin in list(flows.get(upstream, {})):
+                    hops = flows.setdefault(target, {})
+                    if origin not in hops and upstream != target:
+                        hops[origin] = (upstream, dep.transform)
+                        changed = changed or parent == uid
     return flows
 
 

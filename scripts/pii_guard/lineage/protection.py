@@ -1,19 +1,25 @@
-"""Which compiled SQL expressions are pii_guard's protecting macros.
+"""Which compiled SQL expressions are pii_guard's protecting transforms.
 
-A protecting macro is recognised by the shape the package's own macros compile
-to, anchored on literals only they write (the session key variable, their
-regular expressions, their masks). A look-alike such as md5(email) or
-sha256(email || 'salt') is not protection: it is a weak hash (see WEAK_HASHES).
+Protection is recognized by the whole shape a macro compiles to, never by a
+literal alone: the keyed HMAC core with the session key on each engine, the
+email and phone masks, the ZIP3 and state extractions, the month/quarter/year
+truncation, the keyed date shift. The tracer then treats every other
+expression as passing what its parts pass, so a CASE is protection only when
+every branch that can return a value returns a protected form: a branch that
+returns the raw input (`case when <key check> then email else email end`, an
+email mask whose ELSE is the email) still passes it. A look-alike such as
+md5(email) or sha256(email || 'salt') is a weak hash (see WEAK_HASHES).
 
 >>> import sqlglot
 >>> protecting_macro(sqlglot.parse_one("case when false then ssn end", read="duckdb"))
 'redact'
 >>> protecting_macro(sqlglot.parse_one("md5(email)", read="duckdb")) is None
 True
->>> protecting_macro(sqlglot.parse_one(
-...     "case when octet_length(r'${spark.pii_guard.key}') < 32 then null else hmac(r'${spark.pii_guard.key}', x) end",
-...     read="spark"))
+>>> protecting_macro(sqlglot.parse_one("hmac(encode(r'${spark.pii_guard.key}', 'UTF-8'), encode(x, 'UTF-8'))",
+...                                    read="spark"))
 'hash_pii'
+>>> protecting_macro(sqlglot.parse_one("hmac(encode('my-key', 'UTF-8'), encode(x, 'UTF-8'))", read="spark")) is None
+True
 """
 
 from __future__ import annotations
@@ -21,16 +27,18 @@ from __future__ import annotations
 from sqlglot import exp
 
 # Literals the macros emit (macros/ in this repository); keep them in step.
-# Each engine may wrap a pattern (PostgreSQL and Spark anchor it: '^(?:...)$'),
-# so a literal that contains the pattern counts. Spark's are raw literals (r'...').
-# DuckDB variable, PostgreSQL setting, Spark configuration reference:
-KEY_VARIABLES = ("pii_guard_ipad", "pii_guard.key", "${spark.pii_guard.key}")
+# DuckDB pad variables, the PostgreSQL setting, the Spark configuration reference:
+DUCKDB_PADS = ("pii_guard_ipad", "pii_guard_opad")
+POSTGRES_KEY_SETTING = "pii_guard.key"
+SPARK_KEY_REFERENCE = "${spark.pii_guard.key}"
 ZIP_PATTERN = "[0-9]{5}(-?[0-9]{4})?"
-EMAIL_PATTERN = "[^@\\s]+@[^@\\s.]+(\\.[^@\\s.]+)+"
-EMAIL_MASK = "***@"
 STATE_PATTERN = "(^|[\\s,])([A-Za-z]{2})[\\s,]+[0-9]{5}(-[0-9]{4})?\\s*$"
+EMAIL_MASK = "***@"
 SHIFT_DOMAIN = "pii_guard.shift_date:"
 GENERALIZE_UNITS = {"MONTH", "QUARTER", "YEAR"}
+# A mask keeps at most this many trailing digits of a phone, a ZIP this many leading.
+MAX_PHONE_DIGITS_KEPT = 4
+MAX_ZIP_DIGITS_KEPT = 3
 
 # Unkeyed hashes: reversible by enumerating the inputs (emails, ids).
 WEAK_HASHES = (exp.MD5, exp.SHA, exp.SHA2, exp.MD5Digest)
@@ -38,53 +46,238 @@ WEAK_HASH_NAMES = {"md5", "sha1", "sha256", "sha512", "sha2", "hash", "xxhash64"
                    "crc32", "farm_fingerprint", "murmur3_32", "md5_number", "digest"}
 
 
-def _strings(node: exp.Expression) -> set[str]:
-    return {literal.this for literal in node.find_all(exp.Literal, exp.RawString)
-            if isinstance(literal, exp.RawString) or literal.is_string}
+def _name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower()
+    return node.sql_name().lower() if isinstance(node, exp.Func) else type(node).__name__.lower()
 
 
-def _contains(literals: set[str], pattern: str) -> bool:
-    return any(pattern in literal for literal in literals)
+def _arguments(node: exp.Expression) -> list[exp.Expression]:
+    return list(node.expressions) if isinstance(node, exp.Anonymous) else [
+        value for value in node.args.values() if isinstance(value, exp.Expression)]
 
 
-def _is_repeat_star(node: exp.Expression) -> bool:
-    for call in node.find_all(exp.Repeat, exp.Anonymous):
-        name = call.name.lower() if isinstance(call, exp.Anonymous) else "repeat"
-        args = call.expressions if isinstance(call, exp.Anonymous) else [call.this]
-        if name == "repeat" and args and isinstance(args[0], exp.Literal) and args[0].this == "*":
-            return True
+def _string(node: exp.Expression | None) -> str | None:
+    if isinstance(node, exp.RawString) or (isinstance(node, exp.Literal) and node.is_string):
+        return node.this
+    return None
+
+
+def _integer(node: exp.Expression | None) -> int | None:
+    if isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit():
+        return int(node.this)
+    return None
+
+
+def _unwrap(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren)):
+        node = node.this
+    return node
+
+
+def _has_columns(node: exp.Expression) -> bool:
+    return next(node.find_all(exp.Column), None) is not None
+
+
+def _call(node: exp.Expression, name: str, literal: str) -> bool:
+    """`name('literal', ...)`, e.g. getvariable('pii_guard_ipad')."""
+    return isinstance(node, exp.Anonymous) and node.name.lower() == name and bool(node.expressions) \
+        and _string(node.expressions[0]) == literal
+
+
+def _is_session_key(node: exp.Expression) -> bool:
+    """An expression of the session key alone (no column): PostgreSQL's
+    current_setting('pii_guard.key'), Spark's ${spark.pii_guard.key}."""
+    if _has_columns(node):
+        return False
+    return any(_call(n, "current_setting", POSTGRES_KEY_SETTING) for n in node.find_all(exp.Anonymous)) or \
+        any(_string(n) == SPARK_KEY_REFERENCE for n in node.find_all(exp.Literal, exp.RawString))
+
+
+def _concat_parts(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.DPipe):
+        return _concat_parts(node.this) + _concat_parts(node.expression)
+    if isinstance(node, exp.Concat):
+        return [part for child in node.expressions for part in _concat_parts(child)]
+    return [node]
+
+
+def is_keyed_hmac(node: exp.Expression) -> bool:
+    """HMAC-SHA256 under the session key, as each engine compiles it.
+
+    DuckDB: sha256(opad || unhex(sha256(ipad || message))) with the pad
+    variables; PostgreSQL: hmac(message, key setting, 'sha256'); Spark:
+    hmac(key reference, message).
+    """
+    if isinstance(node, exp.SHA2) or (isinstance(node, exp.Anonymous) and node.name.lower() == "sha256"):
+        outer = _concat_parts(node.this if isinstance(node, exp.SHA2) else node.expressions[0])
+        if len(outer) != 2 or not _call(outer[0], "getvariable", DUCKDB_PADS[1]):
+            return False
+        inner = outer[1]
+        if not isinstance(inner, exp.Unhex):
+            return False
+        inner = inner.this
+        if not isinstance(inner, exp.SHA2):
+            return False
+        parts = _concat_parts(inner.this)
+        return len(parts) == 2 and _call(parts[0], "getvariable", DUCKDB_PADS[0])
+    if _name(node) != "hmac":
+        return False
+    arguments = _arguments(node)
+    keys = [a for a in arguments if _is_session_key(a)]
+    algorithms = [_string(a) for a in arguments if _string(a) is not None]
+    return len(keys) == 1 and len(arguments) in (2, 3) and all(a.lower() == "sha256" for a in algorithms)
+
+
+def _contains_keyed_hmac(node: exp.Expression) -> bool:
+    return any(is_keyed_hmac(n) for n in node.walk())
+
+
+def _columns_only_inside_hmac(node: exp.Expression) -> bool:
+    for column in node.find_all(exp.Column):
+        ancestor = column.parent
+        while ancestor is not None and ancestor is not node.parent and not is_keyed_hmac(ancestor):
+            ancestor = ancestor.parent
+        if ancestor is None or ancestor is node.parent:
+            return False
+    return True
+
+
+def _is_shift_offset(node: exp.Expression) -> bool:
+    """cast((<first 32 bits of the keyed HMAC of 'pii_guard.shift_date:' ||
+    subject>) % (2m + 1) - m as integer), m >= 1: every column inside the HMAC."""
+    node = _unwrap(node)
+    if not isinstance(node, exp.Sub):
+        return False
+    modulo, middle = _unwrap(node.this), _integer(node.expression)
+    if not isinstance(modulo, exp.Mod) or middle is None or middle < 1 or _integer(modulo.expression) != 2 * middle + 1:
+        return False
+    digest = modulo.this
+    return _contains_keyed_hmac(digest) and _columns_only_inside_hmac(digest) and any(
+        _string(n) == SHIFT_DOMAIN for n in digest.find_all(exp.Literal))
+
+
+def _is_shift(node: exp.Expression) -> bool:
+    if isinstance(node, exp.Add):
+        return _is_shift_offset(node.expression) or _is_shift_offset(node.this)
+    if isinstance(node, exp.DateAdd):
+        return _is_shift_offset(node.expression)
     return False
 
 
+def _is_email_mask(node: exp.Expression) -> bool:
+    """<first character or ''> || '***@' || split_part(text, '@', 2)."""
+    parts = _concat_parts(node)
+    if len(parts) != 3 or _string(parts[1]) != EMAIL_MASK:
+        return False
+    domain = parts[2]
+    if not isinstance(domain, exp.SplitPart) or _string(domain.args.get("delimiter")) != "@" \
+            or _integer(domain.args.get("part_index")) != 2:
+        return False
+    text = domain.this
+    prefix = parts[0]
+    values = [prefix]
+    if isinstance(prefix, exp.Case):
+        values = [branch.args.get("true") for branch in prefix.args.get("ifs") or []] + [prefix.args.get("default")]
+    for value in values:
+        if value is None or _string(value) == "":
+            continue
+        if not (isinstance(value, exp.Left) and _integer(value.expression) == 1 and value.this == text):
+            return False
+    return True
+
+
+def _is_phone_mask(node: exp.Expression) -> bool:
+    """repeat('*', n) || right(digits, k <= 4) (or || '')."""
+    parts = _concat_parts(node)
+    if len(parts) != 2 or not isinstance(parts[0], exp.Repeat) or _string(parts[0].this) != "*":
+        return False
+    kept = parts[1]
+    if _string(kept) == "":
+        return True
+    digits = _integer(kept.expression) if isinstance(kept, exp.Right) else None
+    return digits is not None and digits <= MAX_PHONE_DIGITS_KEPT
+
+
+def _regex_subject(condition: exp.Expression, pattern: str) -> exp.Expression | None:
+    """The text a full-match regex condition tests against `pattern`."""
+    condition = _unwrap(condition)
+    if isinstance(condition, (exp.RegexpFullMatch, exp.RegexpLike)) and pattern in (_string(condition.expression) or ""):
+        return condition.this
+    return None
+
+
+def _is_zip_prefix(node: exp.Expression) -> bool:
+    """CASE WHEN <text full-matches a ZIP> THEN <left(text, n <= 3), or the
+    restricted-ZIP3 CASE of '000' and left(text, 3)> END."""
+    if not isinstance(node, exp.Case) or node.this is not None:
+        return False
+    ifs = node.args.get("ifs") or []
+    if len(ifs) != 1 or node.args.get("default") is not None:
+        return False
+    text = _regex_subject(ifs[0].this, ZIP_PATTERN)
+    if text is None:
+        return False
+
+    def generalized(value: exp.Expression | None) -> bool:
+        if value is None or isinstance(value, exp.Null) or (_string(value) is not None and not _has_columns(value)):
+            return True
+        if isinstance(value, exp.Case):
+            return all(generalized(b.args.get("true")) for b in value.args.get("ifs") or []) and \
+                generalized(value.args.get("default"))
+        digits = _integer(value.expression) if isinstance(value, exp.Left) else None
+        return digits is not None and digits <= MAX_ZIP_DIGITS_KEPT and value.this == text
+
+    return generalized(ifs[0].args.get("true"))
+
+
+def _is_state_code(node: exp.Expression) -> bool:
+    """Group 2 (two letters) of the address-ending pattern."""
+    if isinstance(node, exp.RegexpExtract):
+        return STATE_PATTERN in (_string(node.expression) or "") and _integer(node.args.get("group")) == 2
+    if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+        match = _unwrap(node.this)
+        # Array subscripts are stored 0-based: PostgreSQL's [2] is 1 here.
+        return isinstance(match, exp.Anonymous) and match.name.lower() == "regexp_match" \
+            and len(match.expressions) == 2 and STATE_PATTERN in (_string(match.expressions[1]) or "") \
+            and _integer(node.expressions[0]) == 1
+    return False
+
+
+def _is_date_generalization(node: exp.Expression) -> bool:
+    if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)):
+        unit = node.args.get("unit")
+        return unit is not None and unit.name.upper() in GENERALIZE_UNITS
+    return False
+
+
+def _is_redact(node: exp.Expression) -> bool:
+    ifs = node.args.get("ifs") or [] if isinstance(node, exp.Case) else []
+    return bool(ifs) and not node.args.get("default") and all(
+        isinstance(b.this, exp.Boolean) and not b.this.this for b in ifs)
+
+
+RECOGNIZERS = (
+    ("redact", _is_redact),
+    ("hash_pii", is_keyed_hmac),  # also surrogate_key: the same keyed HMAC
+    ("shift_date", _is_shift),
+    ("mask_email", _is_email_mask),
+    ("mask_phone", _is_phone_mask),
+    ("generalize_zip", _is_zip_prefix),
+    ("state_from_address", _is_state_code),
+    ("generalize_date", _is_date_generalization),
+)
+RECOGNIZED_TYPES = (exp.Case, exp.SHA2, exp.Anonymous, exp.Add, exp.DateAdd, exp.DPipe, exp.Concat,
+                    exp.RegexpExtract, exp.Bracket, exp.DateTrunc, exp.TimestampTrunc)
+
+
 def protecting_macro(node: exp.Expression) -> str | None:
-    """The pii_guard macro `node` is the compiled form of, or None."""
-    if isinstance(node, exp.Case):
-        ifs = node.args.get("ifs") or []
-        if not ifs:
-            return None
-        condition = ifs[0].this
-        if isinstance(condition, exp.Boolean) and not condition.this and len(ifs) == 1 and not node.args.get("default"):
-            return "redact"
-        in_condition = _strings(condition)
-        if any(key in in_condition for key in KEY_VARIABLES):
-            return "hash_pii"  # also surrogate_key: the same keyed HMAC
-        if _contains(in_condition, ZIP_PATTERN):
-            return "generalize_zip"
-        if _contains(in_condition, STATE_PATTERN):
-            return "state_from_address"
-        if _contains(in_condition, EMAIL_PATTERN) and EMAIL_MASK in _strings(ifs[0].args["true"]):
-            return "mask_email"
-        if "[^0-9]" in in_condition and _is_repeat_star(ifs[0].args["true"]):
-            return "mask_phone"
+    """The pii_guard macro whose protecting shape `node` is, or None."""
+    if not isinstance(node, RECOGNIZED_TYPES):
         return None
-    if isinstance(node, (exp.Add, exp.DateAdd)) and SHIFT_DOMAIN in _strings(node):
-        return "shift_date"
-    if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DATE):
-        inner = node.this
-        if isinstance(inner, (exp.DateTrunc, exp.TimestampTrunc)):
-            unit = inner.args.get("unit")
-            if unit is not None and unit.name.upper() in GENERALIZE_UNITS:
-                return "generalize_date"
+    for macro, recognizes in RECOGNIZERS:
+        if recognizes(node):
+            return macro
     return None
 
 

@@ -12,9 +12,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from pii_guard.lineage.project import Project
-from pii_guard.lineage.propagate import Flows, path_to
-from pii_guard.lineage.trace import ModelTrace
+from pii_guard.lineage.propagate import UNKNOWN, path_to
+
+if TYPE_CHECKING:
+    from pii_guard.lineage.pipeline import TracedProject
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Unresolved:
     model: str
     reason: str
     file: str = ""
+    accepted: str | None = None
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Report:
     violations: list[Violation] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     accepted: list[Violation] = field(default_factory=list)
+    accepted_unresolved: list[Unresolved] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -52,44 +58,64 @@ class Report:
             "violations": [asdict(v) for v in self.violations],
             "unresolved": [asdict(u) for u in self.unresolved],
             "accepted": [asdict(a) for a in self.accepted],
+            "accepted_unresolved": [asdict(a) for a in self.accepted_unresolved],
             "stats": self.stats,
         }
 
 
-def _accepting(project: Project, model: str, column: str) -> str | None:
+def _accepting(project: Project, model: str, column: str | None) -> str | None:
+    """The reason of the pii_guard_allow entry that accepts this finding: a
+    column's (entry with that column or none), or, with column None, the
+    model's being unresolved (entry with `unresolved: true`)."""
     name = model.split(".")[-1]
     for entry in project.allowances:
-        if entry["model"] in (model, name) and entry.get("column") in (None, column):
+        if entry["model"] not in (model, name):
+            continue
+        if column is None and entry.get("unresolved") is True:
+            return str(entry["reason"])
+        if column is not None and not entry.get("unresolved") and entry.get("column") in (None, column):
             return str(entry["reason"])
     return None
 
 
-def build_report(project: Project, traces: dict[str, ModelTrace], flows: Flows, order: list[str]) -> Report:
+def _why_unresolved(project: Project, traced: TracedProject, uid: str) -> str | None:
+    if uid in traced.unresolved:
+        return traced.unresolved[uid]
+    node = project.nodes[uid]
+    if node.tier != "safe":
+        return None
+    blocked = [p for p in node.depends_on if p in traced.unresolved]
+    if blocked:
+        # Fail closed: what an unanalysable model passes on is unknown.
+        return f"reads {', '.join(blocked)}, which could not be analysed"
+    trace = traced.traces[uid]
+    for column in trace.columns:
+        for origin in traced.flows.get((uid, column), {}):
+            if origin[1] == UNKNOWN:
+                return f"column {column} derives from {origin[0]}, which could not be analysed"
+    return None
+
+
+def build_report(project: Project, traced: TracedProject, selected: set[str] | None = None) -> Report:
     report = Report()
-    unresolved_ids: set[str] = set()
-    for uid in order:
+    for uid in traced.order:
         node = project.nodes[uid]
-        if node.resource_type not in ("model", "snapshot"):
+        if node.resource_type not in ("model", "snapshot") or (selected is not None and uid not in selected):
             continue
-        trace = traces.get(uid)
-        blocked = [p for p in node.depends_on if p in unresolved_ids]
-        reason = None
-        if node.language != "sql":
-            reason = f"a {node.language} model cannot be analysed"
-        elif blocked and (node.tier == "safe" or trace is None or trace.unresolved):
-            # Fail closed: what an unanalysable model passes on is unknown.
-            reason = f"reads {', '.join(blocked)}, which could not be analysed"
-        elif trace is None or trace.unresolved:
-            reason = trace.unresolved if trace else "no compiled SQL in the manifest"
+        reason = _why_unresolved(project, traced, uid)
         if reason:
-            unresolved_ids.add(uid)
-            report.unresolved.append(Unresolved(uid, reason, node.path))
-            continue
+            entry = Unresolved(uid, reason, node.path, _accepting(project, uid, None))
+            (report.accepted_unresolved if entry.accepted else report.unresolved).append(entry)
+            if uid in traced.unresolved:
+                continue
         if node.tier != "safe":
             continue
+        trace = traced.traces[uid]
         for column in trace.columns:
-            for origin in flows.get((uid, column), {}):
-                hops = path_to(flows, (uid, column), origin)
+            for origin in traced.flows.get((uid, column), {}):
+                if origin[1] == UNKNOWN:
+                    continue
+                hops = path_to(traced.flows, (uid, column), origin)
                 transforms = [transform for _, transform in hops[1:]]
                 weak = [t for t in transforms if t.startswith("weak hash")]
                 violation = Violation(
@@ -105,16 +131,23 @@ def build_report(project: Project, traces: dict[str, ModelTrace], flows: Flows, 
                     report.accepted.append(violation)
                 else:
                     report.violations.append(violation)
+    models = [n for n in project.nodes.values() if n.resource_type in ("model", "snapshot")
+              and (selected is None or n.unique_id in selected)]
     report.stats = {
-        "models": sum(1 for n in project.nodes.values() if n.resource_type in ("model", "snapshot")),
-        "safe_models": sum(1 for n in project.nodes.values() if n.tier == "safe"),
-        "traced_columns": sum(len(t.columns) for t in traces.values()),
-        "pii_columns": len(flows),
+        "models": len(models),
+        "safe_models": sum(1 for n in models if n.tier == "safe"),
+        "traced_columns": sum(len(t.columns) for t in traced.traces.values()),
+        "pii_columns": len(traced.flows),
         "violations": len(report.violations),
         "unresolved": len(report.unresolved),
-        "accepted": len(report.accepted),
+        "accepted": len(report.accepted) + len(report.accepted_unresolved),
+        **traced.stats,
     }
     return report
+
+
+_MODES = {"catalog": "catalog.json, then yml declarations, seed files and compiled SQL",
+          "declarations": "yml declarations, seed files and compiled SQL (no catalog.json)"}
 
 
 def as_text(report: Report) -> str:
@@ -124,9 +157,13 @@ def as_text(report: Report) -> str:
         lines.append("    path: " + " -> ".join(v.path))
     for a in report.accepted:
         lines.append(f"accepted  {a.model}.{a.column} <- {a.source} ({a.accepted})")
+    for u in report.accepted_unresolved:
+        lines.append(f"accepted  unresolved {u.model}: {u.reason} ({u.accepted})")
     for u in report.unresolved:
         lines.append(f"UNRESOLVED {u.model}: {u.reason}")
     s = report.stats
+    lines.append(f"columns from {_MODES[s['mode']]}; {s['relations_without_columns']} relations read "
+                 "with no known columns")
     lines.append(
         f"{s['models']} models ({s['safe_models']} safe), {s['traced_columns']} columns traced: "
         f"{s['violations']} violations, {s['unresolved']} unresolved, {s['accepted']} accepted"

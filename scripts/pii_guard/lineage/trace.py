@@ -4,15 +4,23 @@ The model is parsed and qualified once (stars expanded against the project
 schema), its scopes built once, and every output column traced in the same
 pass, each scope's outputs memoized: no per-column re-parsing.
 
+Every construct is either traced or makes the model unresolved, with the
+reason: an expression the tracer does not know is never silently dropped.
+
 >>> from sqlglot.schema import MappingSchema
 >>> schema = MappingSchema({"db": {"s": {"t": {"id": "int", "email": "text"}}}}, dialect="duckdb")
 >>> traced = trace_model("select id, md5(email) as h from db.s.t where email <> ''", "duckdb", schema)
 >>> sorted((name, d.column, d.transform) for name, deps in traced.columns.items() for d in deps)
 [('h', 'email', 'weak hash md5'), ('id', 'id', 'direct')]
+>>> trace_model("select c from db.s.t as c", "duckdb", schema).columns["c"] == {
+...     Dependency(("db", "s", "t"), "id"), Dependency(("db", "s", "t"), "email")}
+True
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -24,35 +32,75 @@ from sqlglot.schema import MappingSchema
 
 from pii_guard.lineage.protection import protecting_macro, weak_hash
 
+Relation = tuple[str, ...]
 DIRECT = "direct"
 COUNTED = "counted"
+WEAK_HASH = "weak hash "
+# A column equated with another by a join or WHERE condition holds its value.
+EQUAL_VIA = "equal via "
 # dbt inlines an ephemeral model as this CTE; it stands for the model in paths.
 EPHEMERAL_PREFIX = "__dbt__cte__"
+
+# Table functions that only reshape their arguments (or generate numbers):
+# their columns carry what their arguments carry. Any other table function
+# reads data the checker cannot see (files, URLs, other databases).
+RESHAPING_TABLE_FUNCTIONS = {
+    "range", "generate_series", "generate_subscripts", "sequence", "unnest", "explode", "explode_outer",
+    "posexplode", "posexplode_outer", "inline", "inline_outer", "stack", "json_each", "json_each_text",
+    "jsonb_each", "jsonb_each_text", "json_array_elements", "json_array_elements_text",
+    "jsonb_array_elements", "jsonb_array_elements_text", "json_to_record", "jsonb_to_record",
+    "json_to_recordset", "jsonb_to_recordset", "json_populate_record", "jsonb_populate_record",
+    "regexp_split_to_table", "string_to_table", "string_split_to_table", "json_tree", "flatten",
+}
+# Expressions whose value derives from no column.
+VALUE_FREE = (exp.Literal, exp.Null, exp.Boolean, exp.DataType, exp.Var, exp.Identifier, exp.RawString,
+              exp.Placeholder, exp.Parameter, exp.SessionParameter, exp.JSONPath, exp.JSONPathPart,
+              exp.HexString, exp.ByteString, exp.National, exp.TableAlias)
+# Expressions whose value derives from all of their children.
+COMBINING = (exp.Func, exp.Binary, exp.Unary, exp.Alias, exp.Bracket, exp.Tuple, exp.PropertyEQ,
+             exp.Slice, exp.Kwarg, exp.Interval, exp.Distinct, exp.Ordered, exp.Order, exp.Between,
+             exp.In, exp.IgnoreNulls, exp.RespectNulls, exp.WithinGroup, exp.HavingMax, exp.Collate,
+             exp.Dot, exp.Limit, exp.ColumnDef, exp.Escape)
 
 
 @dataclass(frozen=True)
 class Dependency:
     """An output column derives from `relation`.`column` through `transform`:
     'direct' (the value passes), 'weak hash md5' (passes, unkeyed hash),
-    'protected by hash_pii' or 'counted' (does not pass)."""
+    'equal via <condition>' (a column a join equates with it), 'protected by
+    hash_pii' or 'counted' (does not pass)."""
 
-    relation: tuple[str, ...]
+    relation: Relation
     column: str
     transform: str = DIRECT
 
     @property
     def passes_value(self) -> bool:
-        return self.transform == DIRECT or self.transform.startswith("weak hash")
+        return self.transform == DIRECT or self.transform.startswith((WEAK_HASH, EQUAL_VIA))
 
 
 @dataclass
 class ModelTrace:
+    """What tracing one model found. `tables`: the physical relations its SQL
+    reads (as written); `unknown_tables`: those the schema had no columns for;
+    `undeclared_reads`: (relation, column) read from a relation whose columns
+    are known only partly; `stars_over`: relations a `*` or whole-row
+    reference expanded."""
+
     columns: dict[str, frozenset[Dependency]] = field(default_factory=dict)
     unresolved: str | None = None
+    tables: frozenset[Relation] = frozenset()
+    unknown_tables: frozenset[Relation] = frozenset()
+    undeclared_reads: frozenset[tuple[Relation, str]] = frozenset()
+    stars_over: frozenset[Relation] = frozenset()
 
 
 class Unresolved(Exception):
     """Something in the SQL cannot be traced; the message says what."""
+
+
+Outputs = list[tuple[str, frozenset[Dependency]]]
+EMPTY: frozenset[Dependency] = frozenset()
 
 
 def _relabel(deps: frozenset[Dependency], transform: str, only_passing: bool = True) -> frozenset[Dependency]:
@@ -62,63 +110,154 @@ def _relabel(deps: frozenset[Dependency], transform: str, only_passing: bool = T
     )
 
 
-def _relation(table: exp.Table) -> tuple[str, ...]:
+def _union(groups: Iterable[frozenset[Dependency]]) -> frozenset[Dependency]:
+    return frozenset().union(*groups)
+
+
+def _by_name(outputs: Outputs) -> dict[str, frozenset[Dependency]]:
+    """Outputs by name; a name given twice (`select id, *`) carries both."""
+    merged: dict[str, frozenset[Dependency]] = {}
+    for name, deps in outputs:
+        merged[name] = merged.get(name, EMPTY) | deps
+    return merged
+
+
+def _relation(table: exp.Table) -> Relation:
     return tuple(part.lower() for part in (table.catalog, table.db, table.name))
 
 
-class _LiteralRows(dict):
-    """The outputs of an inline VALUES list: every column, derived from nothing."""
-
-    def __contains__(self, name: object) -> bool:
+def _named_in(relation: Relation, relations: frozenset[Relation]) -> bool:
+    """Whether `relation`, as the SQL wrote it (maybe without database or
+    schema), names one of `relations`."""
+    if relation in relations:
         return True
+    given = [(i, part) for i, part in enumerate(relation) if part]
+    return any(all(candidate[i] == part for i, part in given) for candidate in relations)
 
-    def __missing__(self, name: str) -> frozenset[Dependency]:
-        return frozenset()
+
+def _function_name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower()
+    return node.sql_name().lower() if isinstance(node, exp.Func) else type(node).__name__.lower()
+
+
+def _is_star(projection: exp.Expression) -> bool:
+    return isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star))
+
+
+def _strip_casts(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren)):
+        node = node.this
+    return node
 
 
 class _Tracer:
     """Traces the scopes of one qualified query; memoizes each scope's outputs."""
 
-    def __init__(self, root: Scope) -> None:
-        self.outputs: dict[int, dict[str, frozenset[Dependency]]] = {}
+    def __init__(self, root: Scope, schema: MappingSchema, dialect: str, partial: frozenset[Relation]) -> None:
+        self.schema = schema
+        self.dialect = dialect
+        self.partial = partial
+        self.outputs: dict[int, Outputs] = {}
         self.subqueries: dict[int, Scope] = {}
+        self.equalities: dict[int, dict[tuple[str, str], list[tuple[exp.Expression, str]]]] = {}
+        self.lambda_vars: list[set[str]] = []
+        self.equating = False
+        self.unknown_tables: set[Relation] = set()
+        self.undeclared_reads: set[tuple[Relation, str]] = set()
+        self.stars_over: set[Relation] = set()
         for scope in root.traverse():
             for child in scope.subquery_scopes:
                 self.subqueries[id(child.expression)] = child
 
-    def scope_outputs(self, scope: Scope) -> dict[str, frozenset[Dependency]]:
+    # -- scopes ---------------------------------------------------------------
+
+    def scope_outputs(self, scope: Scope) -> Outputs:
         key = id(scope)
         if key not in self.outputs:
             self.outputs[key] = self._compute(scope)
         return self.outputs[key]
 
-    def _compute(self, scope: Scope) -> dict[str, frozenset[Dependency]]:
-        if isinstance(scope.expression, exp.SetOperation):
+    def _compute(self, scope: Scope) -> Outputs:
+        query = scope.expression
+        if isinstance(query, exp.SetOperation):
             left, right = (self.scope_outputs(s) for s in scope.set_operation_scopes)
+            if query.args.get("by_name"):
+                return list(_by_name(left + right).items())
             if len(left) != len(right):
                 raise Unresolved("set operation with different column counts")
-            return {name: deps | right_deps for (name, deps), right_deps in zip(left.items(), right.values())}
-        select = scope.expression
-        if isinstance(select, exp.Values) and not any(select.find_all(exp.Column)):
-            return _LiteralRows()
-        if not isinstance(select, exp.Select):
-            raise Unresolved(f"cannot trace a {type(select).__name__} scope")
-        outputs: dict[str, frozenset[Dependency]] = {}
-        for projection in select.selects:
-            if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)):
+            return [(name, deps | right_deps) for (name, deps), (_, right_deps) in zip(left, right)]
+        if isinstance(query, exp.Subquery):  # a whole query in parentheses
+            inner = [s for s in scope.sources.values() if isinstance(s, Scope)]
+            if len(inner) != 1:
+                raise Unresolved("a parenthesized query could not be resolved")
+            return self.scope_outputs(inner[0])
+        if isinstance(query, exp.Values):
+            return self._values(query, scope)
+        if isinstance(query, (exp.Unnest, exp.Lateral)) and not isinstance(query.this, exp.Query):
+            return self._table_function_outputs(query, scope)
+        if isinstance(query, exp.Lateral):
+            inner = [s for s in scope.sources.values() if isinstance(s, Scope)]
+            if len(inner) != 1:
+                raise Unresolved("a LATERAL subquery could not be resolved")
+            return self.scope_outputs(inner[0])
+        if not isinstance(query, exp.Select):
+            raise Unresolved(f"cannot trace a {type(query).__name__} query")
+        outputs: Outputs = []
+        for projection in query.selects:
+            if _is_star(projection):
                 raise Unresolved("a * could not be expanded: the columns of what it selects from are unknown "
-                                 "(run `dbt docs generate` for catalog.json, or build the upstream models)")
-            outputs[projection.alias_or_name.lower()] = self.deps(projection.unalias(), scope)
+                                 "(declare them in yml, run `dbt docs generate` for catalog.json, or build the "
+                                 "upstream models)")
+            value = projection.unalias()
+            if isinstance(value, exp.Columns):
+                outputs.extend(self._columns_expression(value, scope))
+            else:
+                outputs.append((projection.alias_or_name.lower(), self.deps(value, scope)))
         return outputs
+
+    def _values(self, values: exp.Values, scope: Scope) -> Outputs:
+        rows = [row.expressions if isinstance(row, exp.Tuple) else [row] for row in values.expressions]
+        width = max((len(row) for row in rows), default=0)
+        alias = values.args.get("alias")
+        names = [c.name.lower() for c in alias.columns] if alias is not None and alias.columns else []
+        names += [f"col{i + 1}" for i in range(len(names), width)]
+        return [(names[i], _union(self.deps(row[i], scope) for row in rows if i < len(row))) for i in range(width)]
+
+    def _table_function_outputs(self, node: exp.Expression, scope: Scope) -> Outputs:
+        """UNNEST / LATERAL VIEW explode(...) / a table function: each column
+        it yields carries what its arguments carry."""
+        function = node.this if isinstance(node, exp.Lateral) else node
+        deps = self._table_function_deps(function, scope)
+        alias = node.args.get("alias")
+        names = [c.name.lower() for c in alias.columns] if alias is not None and alias.columns else []
+        if not names and alias is not None and alias.name:
+            names = [alias.name.lower()]
+        return [(name, deps) for name in names or [_function_name(function)]]
+
+    def _table_function_deps(self, function: exp.Expression, scope: Scope) -> frozenset[Dependency]:
+        name = _function_name(function)
+        if not isinstance(function, (exp.Unnest, exp.Explode, exp.Posexplode, exp.GenerateSeries, exp.Inline)) \
+                and name not in RESHAPING_TABLE_FUNCTIONS:
+            raise Unresolved(f"reads the table function {name}, whose rows the checker cannot see")
+        return self._children(function, scope)
+
+    # -- expressions ----------------------------------------------------------
 
     def deps(self, node: exp.Expression, scope: Scope) -> frozenset[Dependency]:
         macro = protecting_macro(node)
         if macro is not None:
             return _relabel(self._children(node, scope), f"protected by {macro}")
         if isinstance(node, exp.Column):
+            if isinstance(node.this, exp.Star):
+                return self._all_columns(scope, node.table)
             return self._column(node, scope)
-        if isinstance(node, (exp.Literal, exp.Null, exp.Boolean, exp.DataType)):
-            return frozenset()
+        if isinstance(node, exp.Star):
+            return self._all_columns(scope, None)
+        if isinstance(node, exp.TableColumn):  # a whole row: `select c from t as c`, row_to_json(c)
+            return self._all_columns(scope, node.name)
+        if isinstance(node, VALUE_FREE):
+            return EMPTY
         if isinstance(node, (exp.Case, exp.If)):
             return self._branches(node, scope)
         if isinstance(node, exp.Window):
@@ -129,20 +268,31 @@ class _Tracer:
         if isinstance(node, (exp.Count, exp.ApproxDistinct)):
             return _relabel(self._children(node, scope), COUNTED)
         if isinstance(node, exp.Exists):
-            return frozenset()
-        if isinstance(node, (exp.Subquery, exp.Select)):
+            return EMPTY
+        if isinstance(node, (exp.Subquery, exp.Query)):
             inner = node.this if isinstance(node, exp.Subquery) else node
             child = self.subqueries.get(id(inner))
             if child is None:
                 raise Unresolved("a subquery in an expression could not be resolved")
-            return frozenset().union(*self.scope_outputs(child).values())
+            return _union(deps for _, deps in self.scope_outputs(child))
+        if isinstance(node, exp.Lambda):
+            self.lambda_vars.append({p.name.lower() for p in node.expressions})
+            try:
+                return self.deps(node.this, scope)
+            finally:
+                self.lambda_vars.pop()
+        if isinstance(node, exp.Columns):
+            return _union(deps for _, deps in self._columns_expression(node, scope))
         weak = weak_hash(node)
         if weak is not None:
-            return _relabel(self._children(node, scope), f"weak hash {weak}")
-        return self._children(node, scope)
+            return _relabel(self._children(node, scope), WEAK_HASH + weak)
+        if isinstance(node, COMBINING):
+            return self._children(node, scope)
+        raise Unresolved(f"the tracer does not know the expression {type(node).__name__} "
+                         f"(`{node.sql(self.dialect)[:80]}`)")
 
     def _children(self, node: exp.Expression, scope: Scope) -> frozenset[Dependency]:
-        found: frozenset[Dependency] = frozenset()
+        found: frozenset[Dependency] = EMPTY
         for child in node.iter_expressions():
             found |= self.deps(child, scope)
         return found
@@ -150,12 +300,14 @@ class _Tracer:
     def _branches(self, node: exp.Expression, scope: Scope) -> frozenset[Dependency]:
         """CASE/IF: the values of the branches pass, the conditions do not; a
         branch whose condition is the literal FALSE never runs."""
-        found: frozenset[Dependency] = frozenset()
+        found: frozenset[Dependency] = EMPTY
         if isinstance(node, exp.If):
             pairs, default = [(node.this, node.args.get("true"))], node.args.get("false")
         else:
             pairs = [(branch.this, branch.args.get("true")) for branch in node.args.get("ifs") or []]
             default = node.args.get("default")
+            if node.this is not None:  # CASE x WHEN ...: x is compared, not returned
+                pairs = [(None, value) for _, value in pairs]
         for condition, value in pairs:
             if isinstance(condition, exp.Boolean) and not condition.this:
                 continue
@@ -165,40 +317,316 @@ class _Tracer:
             found |= self.deps(default, scope)
         return found
 
+    # -- columns --------------------------------------------------------------
+
+    def _find_source(self, alias: str, scope: Scope) -> tuple[Scope, exp.Expression | Scope] | None:
+        """The source an alias names, in this scope or (correlated, lateral) an enclosing one."""
+        current: Scope | None = scope
+        while current is not None:
+            if alias in current.sources:
+                return current, current.sources[alias]
+            for source in current.sources.values():
+                if isinstance(source, exp.Table):
+                    for pivot in source.args.get("pivots") or []:
+                        if pivot.alias.lower() == alias:
+                            return current, source
+            current = current.parent
+        return None
+
     def _column(self, column: exp.Column, scope: Scope) -> frozenset[Dependency]:
         name = column.name.lower()
-        source = scope.sources.get(column.table)
-        if source is None:
-            if not column.table:
-                raise Unresolved(f"column {name} could not be resolved to a table")
+        if not column.table:
+            return self._unqualified(name, scope)
+        found = self._find_source(column.table, scope)
+        if found is None:
             raise Unresolved(f"column {column.table}.{name} refers to an unknown source")
+        owner, source = found
+        deps = self._source_column(source, column.table, name, owner)
+        if not self.equating:
+            deps |= self._equated(owner, column.table, name)
+        return deps
+
+    def _unqualified(self, name: str, scope: Scope) -> frozenset[Dependency]:
+        """A column qualify could not place: a lambda parameter, a whole-row
+        reference to a table alias, the one relation in scope, or (correlated)
+        an enclosing scope's."""
+        if any(name in params for params in self.lambda_vars):
+            return EMPTY
+        current: Scope | None = scope
+        while current is not None:
+            selected = current.selected_sources
+            if name in selected:
+                source = selected[name][1]
+                if self._has_column(source, name):  # `unnest(x) as e` then `e`
+                    return self._source_column(source, name, name, current)
+                return self._all_columns(current, name)
+            if len(selected) == 1:
+                alias, (_, source) = next(iter(selected.items()))
+                return self._source_column(source, alias, name, current)
+            if selected:
+                raise Unresolved(f"column {name} could not be resolved to one of {', '.join(sorted(selected))}")
+            current = current.parent
+        raise Unresolved(f"column {name} could not be resolved to a table")
+
+    def _has_column(self, source: exp.Expression | Scope, name: str) -> bool:
         if isinstance(source, Scope):
-            outputs = self.scope_outputs(source)
+            return any(n == name for n, _ in self.scope_outputs(source))
+        known = self._known_columns(source) if isinstance(source, exp.Table) else None
+        return bool(known) and name in known
+
+    def _known_columns(self, table: exp.Table) -> list[str] | None:
+        alias = table.args.get("alias")
+        if alias is not None and alias.columns:
+            return [c.name.lower() for c in alias.columns]
+        if not isinstance(table.this, exp.Identifier):
+            return None
+        columns = self.schema.find(table, raise_on_missing=False)
+        return [c.lower() for c in columns] if columns else None
+
+    def _source_column(self, source: exp.Expression | Scope, alias: str, name: str, owner: Scope) -> frozenset[Dependency]:
+        if isinstance(source, Scope):
+            outputs = _by_name(self.scope_outputs(source))
             if name not in outputs:
-                raise Unresolved(f"column {name} is not an output of {column.table}")
+                if name == alias:  # `select u from unnest(...) as u`, `select s from (...) as s`
+                    return _union(outputs.values())
+                raise Unresolved(f"column {name} is not an output of {alias}")
             cte = source.expression.parent
             if isinstance(cte, exp.CTE) and cte.alias.lower().startswith(EPHEMERAL_PREFIX):
                 # A hop through the ephemeral model, traced on its own.
                 return frozenset({Dependency((EPHEMERAL_PREFIX, cte.alias.lower()[len(EPHEMERAL_PREFIX):]), name)})
             return outputs[name]
-        if isinstance(source, exp.Table):
-            return frozenset({Dependency(_relation(source), name)})
-        raise Unresolved(f"column {name} comes from a {type(source).__name__}, which is not traced")
+        if not isinstance(source, exp.Table):
+            raise Unresolved(f"column {name} comes from a {type(source).__name__}, which is not traced")
+        if source.args.get("pivots"):
+            outputs = self._pivot_outputs(source, owner)
+            if name not in outputs:
+                raise Unresolved(f"column {name} is not an output of the PIVOT/UNPIVOT of {source.name}")
+            return outputs[name]
+        if not isinstance(source.this, exp.Identifier):
+            return self._table_function_deps(source.this, owner)
+        relation = _relation(source)
+        known = self._known_columns(source)
+        if known is None:
+            self.unknown_tables.add(relation)
+        elif name not in known:
+            if not _named_in(relation, self.partial):
+                raise Unresolved(f"column {name} is not a column of {source.sql(self.dialect)} "
+                                 f"(it has {', '.join(known)})")
+            self.undeclared_reads.add((relation, name))
+        return frozenset({Dependency(relation, name)})
+
+    def _all_columns(self, scope: Scope, alias: str | None) -> frozenset[Dependency]:
+        """A whole-row reference (`c`, `c.*`, `row_to_json(c)`) or a star inside
+        an expression (`struct_pack(*)`): every column of the source(s)."""
+        if alias:
+            found = self._find_source(alias, scope)
+            if found is None:
+                raise Unresolved(f"{alias}.* refers to an unknown source")
+            sources = {alias: (found[0], found[1])}
+        else:
+            sources = {name: (scope, source) for name, (_, source) in scope.selected_sources.items()}
+        deps: frozenset[Dependency] = EMPTY
+        for name, (owner, source) in sources.items():
+            for column in self._source_names(source, name, owner):
+                deps |= self._source_column(source, name, column, owner)
+        return deps
+
+    def _source_names(self, source: exp.Expression | Scope, alias: str, owner: Scope) -> list[str]:
+        if isinstance(source, Scope):
+            return [name for name, _ in self.scope_outputs(source)]
+        if isinstance(source, exp.Table) and source.args.get("pivots"):
+            return list(self._pivot_outputs(source, owner))
+        known = self._known_columns(source) if isinstance(source, exp.Table) else None
+        if known is None:
+            raise Unresolved(f"a whole-row reference or * over {alias}, whose columns are unknown")
+        if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+            self.stars_over.add(_relation(source))
+        return known
+
+    def _columns_expression(self, node: exp.Columns, scope: Scope) -> Outputs:
+        """DuckDB COLUMNS(*) / COLUMNS('regex'): one output per matching column."""
+        selector = node.this
+        if isinstance(selector, exp.Star):
+            matches = lambda name: True  # noqa: E731
+        elif isinstance(selector, exp.Literal) and selector.is_string:
+            try:
+                pattern = re.compile(selector.this)
+            except re.error:
+                raise Unresolved(f"COLUMNS({selector.sql()}) is not a regular expression the checker can read") from None
+            matches = lambda name: pattern.search(name) is not None  # noqa: E731
+        else:
+            raise Unresolved("COLUMNS(...) selects columns by a rule the checker cannot evaluate")
+        outputs: Outputs = []
+        for alias, (_, source) in scope.selected_sources.items():
+            for name in self._source_names(source, alias, scope):
+                if matches(name):
+                    outputs.append((name, self._source_column(source, alias, name, scope)))
+        return outputs
+
+    def _pivot_outputs(self, table: exp.Table, scope: Scope) -> dict[str, frozenset[Dependency]]:
+        pivots = table.args["pivots"]
+        if len(pivots) != 1:
+            raise Unresolved("more than one PIVOT/UNPIVOT on one table")
+        known = self._known_columns(table)
+        if known is None:
+            raise Unresolved(f"PIVOT/UNPIVOT over {table.name}, whose columns are unknown")
+        relation = _relation(table)
+        self.stars_over.add(relation)
+        base = {name: frozenset({Dependency(relation, name)}) for name in known}
+        return pivot_outputs(pivots[0], base)
+
+    def _equated(self, scope: Scope, alias: str, name: str) -> frozenset[Dependency]:
+        """What the join and WHERE equalities of this scope equate with alias.name."""
+        key = id(scope)
+        if key not in self.equalities:
+            self.equalities[key] = _equalities(scope.expression, self.dialect)
+        found: frozenset[Dependency] = EMPTY
+        self.equating = True
+        try:
+            for other, label in self.equalities[key].get((alias, name), ()):
+                found |= _relabel(self.deps(other, scope), EQUAL_VIA + label)
+        finally:
+            self.equating = False
+        return frozenset(d for d in found if d.passes_value)
 
 
-def trace_model(sql: str, dialect: str, schema: MappingSchema) -> ModelTrace:
+def pivot_outputs(pivot: exp.Pivot, base: dict[str, frozenset[Dependency]]) -> dict[str, frozenset[Dependency]]:
+    """The columns a PIVOT or UNPIVOT yields from a relation whose columns are `base`.
+
+    UNPIVOT: the unpivoted columns are replaced by the name column (carries
+    nothing) and the value column(s) (carry all of them). PIVOT with an IN
+    list: one column per value, carrying the aggregated columns; the rest group.
+    """
+    def columns_in(node: exp.Expression) -> set[str]:
+        return {c.name.lower() for c in node.find_all(exp.Column)} | (
+            {node.name.lower()} if isinstance(node, exp.Identifier) else set())
+
+    if pivot.args.get("unpivot"):
+        fields = pivot.args.get("fields") or []
+        if len(fields) != 1 or not isinstance(fields[0], exp.In):
+            raise Unresolved("an UNPIVOT the checker cannot read")
+        consumed = set().union(*(columns_in(e) for e in fields[0].expressions))
+        out = {name: deps for name, deps in base.items() if name not in consumed}
+        values = _union(base.get(name, EMPTY) for name in consumed)
+        for name_column in columns_in(fields[0].this):
+            out[name_column] = EMPTY
+        for value_column in pivot.expressions:
+            for name in columns_in(value_column):
+                out[name] = values
+        return out
+    names = [c.name.lower() for c in pivot.args.get("columns") or []]
+    if not names:
+        raise Unresolved("a PIVOT without an IN list names its columns from the data")
+    used = set()
+    carried: frozenset[Dependency] = EMPTY
+    for aggregate in pivot.expressions:
+        columns = columns_in(aggregate)
+        used |= columns
+        deps = _union(base.get(c, EMPTY) for c in columns)
+        carried |= _relabel(deps, COUNTED) if isinstance(aggregate.unalias(), exp.Count) else deps
+    for pivot_field in pivot.args.get("fields") or []:
+        used |= columns_in(pivot_field.this)
+    out = {name: deps for name, deps in base.items() if name not in used}
+    for name in names:
+        out[name] = carried
+    return out
+
+
+def _equalities(query: exp.Expression, dialect: str) -> dict[tuple[str, str], list[tuple[exp.Expression, str]]]:
+    """(alias, column) -> the expressions an `=` in this query's JOIN ... ON or
+    WHERE equates it with. USING is an ON equality once qualified."""
+    conditions = [join.args.get("on") for join in query.args.get("joins") or []]
+    where = query.args.get("where")
+    conditions.append(where.this if where is not None else None)
+    found: dict[tuple[str, str], list[tuple[exp.Expression, str]]] = {}
+    for condition in conditions:
+        if condition is None:
+            continue
+        for equality in condition.find_all(exp.EQ, exp.NullSafeEQ):
+            # Only this query's own conditions, and not under NOT.
+            if equality.find_ancestor(exp.Query, exp.Not) is not query:
+                continue
+            label = equality.sql(dialect)[:120]
+            for side, other in ((equality.this, equality.expression), (equality.expression, equality.this)):
+                side = _strip_casts(side)
+                if isinstance(side, exp.Column) and side.table and not isinstance(side.this, exp.Star):
+                    found.setdefault((side.table, side.name.lower()), []).append((other, label))
+    return found
+
+
+def _stars_over(tree: exp.Expression) -> set[Relation]:
+    """Relations a `*` selects from, read before qualify expands it."""
+    relations: set[Relation] = set()
+    for select in tree.find_all(exp.Select):
+        if any(_is_star(p) for p in select.expressions):
+            items = [select.args.get("from_") or select.args.get("from")] + list(select.args.get("joins") or [])
+            for item in items:
+                if item is not None and isinstance(item.this, exp.Table) and isinstance(item.this.this, exp.Identifier):
+                    relations.add(_relation(item.this))
+    return relations
+
+
+def _statement_pivot(statement: exp.Pivot, schema: MappingSchema, dialect: str) -> ModelTrace:
+    """DuckDB's PIVOT / UNPIVOT statements (`unpivot t on a, b into name n value v`)."""
+    table = statement.this
+    if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+        raise Unresolved("a PIVOT/UNPIVOT statement over something other than a table")
+    known = schema.find(table, raise_on_missing=False)
+    if not known:
+        raise Unresolved(f"PIVOT/UNPIVOT over {table.name}, whose columns are unknown")
+    relation = _relation(table)
+    base = {c.lower(): frozenset({Dependency(relation, c.lower())}) for c in known}
+    if not statement.args.get("unpivot"):
+        raise Unresolved("a PIVOT statement names its columns from the data")
+    into = statement.args.get("into")
+    if into is None:
+        name_column, value_columns = "name", ["value"]
+    else:
+        name_column, value_columns = into.this.name.lower(), [e.name.lower() for e in into.expressions]
+    consumed = {c.name.lower() for e in statement.expressions for c in e.find_all(exp.Column)}
+    out = {name: deps for name, deps in base.items() if name not in consumed}
+    out[name_column] = EMPTY
+    for value in value_columns:
+        out[value] = _union(base.get(c, EMPTY) for c in consumed)
+    return ModelTrace(columns=out, tables=frozenset({relation}), stars_over=frozenset({relation}))
+
+
+def _physical_tables(root: Scope) -> set[Relation]:
+    tables = set()
+    for scope in root.traverse():
+        for source in scope.sources.values():
+            if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+                tables.add(_relation(source))
+    return tables
+
+
+def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozenset[Relation] = frozenset()) -> ModelTrace:
     """Trace every output column of one model; unresolved (with the reason)
-    when the SQL cannot be parsed, qualified or followed."""
+    when the SQL cannot be parsed, qualified or followed. `partial`: relations
+    whose known columns may not be all they have (declared in yml only)."""
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
         if len(statements) != 1:
             return ModelTrace(unresolved=f"expected one SQL statement, found {len(statements)}")
-        qualified = qualify(statements[0], dialect=dialect, schema=schema, validate_qualify_columns=True,
+        statement = statements[0]
+        if isinstance(statement, exp.Pivot):
+            return _statement_pivot(statement, schema, dialect)
+        stars = _stars_over(statement)
+        qualified = qualify(statement, dialect=dialect, schema=schema, validate_qualify_columns=False,
                             quote_identifiers=False, identify=False)
         root = build_scope(qualified)
         if root is None:
             return ModelTrace(unresolved="the SQL is not a query")
-        return ModelTrace(columns=_Tracer(root).scope_outputs(root))
+        tracer = _Tracer(root, schema, dialect, partial)
+        for scope in root.traverse():
+            for source in scope.sources.values():
+                if isinstance(source, exp.Table) and not isinstance(source.this, exp.Identifier):
+                    tracer._table_function_deps(source.this, scope)  # fails on readers of outside data
+        columns = _by_name(tracer.scope_outputs(root))
+        return ModelTrace(columns=columns, tables=frozenset(_physical_tables(root)),
+                          unknown_tables=frozenset(tracer.unknown_tables),
+                          undeclared_reads=frozenset(tracer.undeclared_reads),
+                          stars_over=frozenset(stars | tracer.stars_over))
     except Unresolved as problem:
         return ModelTrace(unresolved=str(problem))
     except SqlglotError as error:
