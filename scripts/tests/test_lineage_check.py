@@ -19,6 +19,7 @@ PII_GUARD = str(Path(sys.executable).parent / "pii-guard")
 M = "model.lineage_corpus."
 SRC = "source.lineage_corpus.crm.people."
 STG = M + "stg_people."
+ACCOUNTS = "source.lineage_corpus.crm.accounts."
 
 # (model, column) -> (origin, path) for every violation the corpus must produce.
 EXPECTED_VIOLATIONS = {
@@ -43,13 +44,47 @@ EXPECTED_VIOLATIONS = {
     ("l_scalar_subquery", "m"): [SRC + "phone", STG + "phone", M + "l_scalar_subquery.m"],
     ("l_case_value", "n"): [SRC + "full_name", STG + "full_name", M + "l_case_value.n"],
     ("l_transitive", "phone"): [SRC + "phone", STG + "phone", M + "int_people.phone", M + "l_transitive.phone"],
+    # Sources known only from their yml (never loaded, no catalog entry).
+    ("l_declared_source", "owner_email"): [ACCOUNTS + "owner_email", M + "l_declared_source.owner_email"],
+    ("l_declared_star", "owner_email"): [ACCOUNTS + "owner_email", M + "l_declared_star.owner_email"],
+    # {{ this }}, and a relation named by hand without ref().
+    ("l_incremental_this", "email"): [SRC + "email", STG + "email", M + "l_incremental_this.email"],
+    ("l_named_without_ref", "phone"): [SRC + "phone", STG + "phone", M + "l_named_without_ref.phone"],
+    # Equality joins hand on the value they equate.
+    ("l_join_equality", "birth_date"): [SRC + "birth_date", STG + "birth_date", M + "l_join_equality.birth_date"],
+    ("l_join_using", "zip"): [SRC + "zip", STG + "zip", M + "l_join_using.zip"],
+    # Look-alikes of the protecting macros that can return the raw value.
+    ("l_lookalike_key_check", "e"): [SRC + "email", STG + "email", M + "l_lookalike_key_check.e"],
+    ("l_lookalike_zip", "z"): [SRC + "zip", STG + "zip", M + "l_lookalike_zip.z"],
+    ("l_lookalike_mask", "masked"): [SRC + "email", STG + "email", M + "l_lookalike_mask.masked"],
+    ("l_lookalike_hash_fallback", "h"): [SRC + "email", STG + "email", M + "l_lookalike_hash_fallback.h"],
+    # Whole rows and star-like expressions carry every column.
+    ("l_whole_row", "p"): [SRC + "email", STG + "email", M + "l_whole_row.p"],
+    ("l_to_json_row", "j"): [SRC + "phone", STG + "phone", M + "l_to_json_row.j"],
+    ("l_struct_pack_star", "s"): [SRC + "full_name", STG + "full_name", M + "l_struct_pack_star.s"],
+    ("l_columns_regex", "email"): [SRC + "email", STG + "email", M + "l_columns_regex.email"],
+    # UNPIVOT, LATERAL, parentheses, duplicate names, correlated without FROM, UNNEST.
+    ("l_unpivot", "val"): [SRC + "email", STG + "email", M + "l_unpivot.val"],
+    ("l_lateral", "e"): [SRC + "email", STG + "email", M + "l_lateral.e"],
+    ("l_parenthesized", "phone"): [SRC + "phone", STG + "phone", M + "l_parenthesized.phone"],
+    ("l_duplicate_names", "id"): [SRC + "email", STG + "email", M + "l_duplicate_names.id"],
+    ("l_correlated_no_from", "n"): [SRC + "full_name", STG + "full_name", M + "l_correlated_no_from.n"],
+    ("l_unnest", "v"): [SRC + "email", STG + "email", M + "l_unnest.v"],
 }
 EXPECTED_UNRESOLVED = {
     "u_unparseable": "sqlglot cannot analyse it",
     "u_star_unknown": "a * could not be expanded",
-    "u_python": "a python model cannot be analysed",
     "u_over_unresolved": "reads model.lineage_corpus.u_unparseable, which could not be analysed",
+    "u_derives_from_unresolved": "column email derives from model.lineage_corpus.u_unparseable, which could not be analysed",
+    "u_unknown_relation": "reads main.not_a_model, which is neither a node of this project nor in catalog.json",
+    "stg_tickets": "a * over warehouse.main.tickets, whose columns are known only from yml that does not list them all "
+                   "(model.lineage_corpus.u_incomplete_star reads warehouse.main.stg_tickets.subject)",
+    "u_incomplete_star": "reads model.lineage_corpus.stg_tickets, which could not be analysed",
+    "u_columns_lambda": "COLUMNS(...) selects columns by a rule the checker cannot evaluate",
+    "u_pivot_from_data": "a PIVOT statement names its columns from the data",
+    "u_table_function": "reads the table function read_csv, whose rows the checker cannot see",
 }
+ACCEPTED_UNRESOLVED = {"u_python": ("a python model cannot be analysed", "reviewed by hand: returns stg_people unchanged")}
 
 
 def run_check(*args: str) -> subprocess.CompletedProcess[str]:
@@ -65,12 +100,19 @@ def corpus(tmp_path_factory):
     return project
 
 
-@pytest.fixture(scope="module")
-def report(corpus):
+# The two ways to run: with catalog.json (after `dbt docs generate`), and
+# from `dbt compile` alone (yml declarations, seed files, compiled SQL).
+MODES = {"catalog": (), "declarations": ("--no-catalog",)}
+
+
+@pytest.fixture(scope="module", params=list(MODES))
+def report(corpus, request):
     result = run_check("check", "--project-dir", str(CORPUS), "--manifest", str(corpus.target_path / "manifest.json"),
-                       "--format", "json")
+                       "--format", "json", *MODES[request.param])
     assert result.returncode == 1, result.stderr
-    return json.loads(result.stdout)
+    found = json.loads(result.stdout)
+    assert found["stats"]["mode"] == request.param
+    return found
 
 
 def test_every_leak_is_found_with_its_path_and_nothing_else(report):
@@ -83,7 +125,8 @@ def test_every_leak_is_found_with_its_path_and_nothing_else(report):
 def test_clean_models_are_clean(report, corpus):
     manifest = json.loads((corpus.target_path / "manifest.json").read_text())
     clean = {n["name"] for n in manifest["nodes"].values() if n["name"].startswith("c_")}
-    assert clean == {"c_where_join", "c_window", "c_counts", "c_case_condition", "c_exists", "c_protected"}
+    assert clean == {"c_where_join", "c_window", "c_counts", "c_case_condition", "c_exists", "c_protected",
+                     "c_declared_star", "c_dimension_lookup", "c_generator"}
     flagged = {v["model"].removeprefix(M) for v in report["violations"]}
     assert not clean & flagged
 
@@ -106,7 +149,21 @@ def test_accepted_findings_are_listed_apart(report):
     assert [(a["model"], a["column"], a["accepted"]) for a in report["accepted"]] == [
         (M + "a_allowed", "email", "DPA-9: the processor contract covers email")
     ]
+    assert {a["model"].removeprefix(M): (a["reason"], a["accepted"]) for a in report["accepted_unresolved"]} \
+        == ACCEPTED_UNRESOLVED
     assert report["stats"]["violations"] == len(EXPECTED_VIOLATIONS)
+
+
+def test_equality_join_paths_name_the_join(report):
+    transforms = {v["model"].removeprefix(M): v["transforms"][-1] for v in report["violations"]}
+    assert transforms["l_join_equality"] == "equal via e.birth_date = c.full_date"
+    assert transforms["l_join_using"].startswith("equal via ") or transforms["l_join_using"] == "direct"
+    assert transforms["l_incremental_this"] == "direct"
+
+
+def test_both_modes_say_how_many_relations_had_no_columns(report):
+    # crm.never_loaded (declares none) and main.not_a_model (not in the project).
+    assert report["stats"]["relations_without_columns"] == 2
 
 
 def test_text_format_has_one_line_per_violation_and_a_summary(corpus):
@@ -115,7 +172,9 @@ def test_text_format_has_one_line_per_violation_and_a_summary(corpus):
     assert result.returncode == 1
     assert sum(line.startswith("VIOLATION ") for line in lines) == len(EXPECTED_VIOLATIONS)
     assert sum(line.startswith("UNRESOLVED ") for line in lines) == len(EXPECTED_UNRESOLVED)
-    assert lines[-1].endswith(f"{len(EXPECTED_VIOLATIONS)} violations, {len(EXPECTED_UNRESOLVED)} unresolved, 1 accepted")
+    assert lines[-1].endswith(f"{len(EXPECTED_VIOLATIONS)} violations, {len(EXPECTED_UNRESOLVED)} unresolved, 2 accepted")
+    assert lines[-2] == ("columns from catalog.json, then yml declarations, seed files and compiled SQL; "
+                         "2 relations read with no known columns")
 
 
 def test_sarif_and_html_formats(corpus, tmp_path):
@@ -151,15 +210,51 @@ def with_catalog(project: DbtProject) -> DbtProject:
     return project
 
 
-def test_integration_project_is_clean(engine_build):
-    """Clean on its real marts, built on each engine: the protecting macros as
-    compiled for DuckDB, PostgreSQL and Spark are recognized."""
+@pytest.mark.parametrize("mode", list(MODES))
+def test_integration_project_is_clean(engine_build, mode):
+    """Clean on its real marts, built on each engine, with and without
+    catalog.json: the protecting macros as compiled for DuckDB, PostgreSQL and
+    Spark are recognized, and every relation resolves from yml and seeds alone."""
     with_catalog(engine_build)
     result = run_check("check", "--project-dir", str(REPO / "integration_tests"),
-                       "--manifest", str(engine_build.target_path / "manifest.json"), "--format", "json")
+                       "--manifest", str(engine_build.target_path / "manifest.json"), "--format", "json", *MODES[mode])
     assert result.returncode == 0, result.stdout
     stats = json.loads(result.stdout)["stats"]
     assert stats["violations"] == stats["unresolved"] == 0 and stats["safe_models"] == 3
+    assert stats["mode"] == mode
+
+
+def corpus_check(corpus, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_check("check", "--project-dir", str(CORPUS), "--manifest", str(corpus.target_path / "manifest.json"),
+                     "--format", "json", *args)
+
+
+def test_select_and_exclude_narrow_the_report(corpus):
+    result = corpus_check(corpus, "--select", "path:models/safe", "--exclude", "l_direct", "tag:nothing")
+    assert result.returncode == 1, result.stderr
+    found = json.loads(result.stdout)
+    assert {(v["model"].removeprefix(M), v["column"]) for v in found["violations"]} == \
+        set(EXPECTED_VIOLATIONS) - {("l_direct", "email")}
+    safe_unresolved = {m for m in EXPECTED_UNRESOLVED if m not in ("u_unparseable", "u_star_unknown", "stg_tickets")}
+    assert {u["model"].removeprefix(M) for u in found["unresolved"]} == safe_unresolved
+    assert found["stats"]["models"] == 56 - 1
+
+
+def test_select_with_graph_operators_and_intersection(corpus):
+    found = json.loads(corpus_check(corpus, "--select", "+l_transitive").stdout)
+    assert [(v["model"].removeprefix(M), v["column"]) for v in found["violations"]] == [("l_transitive", "phone")]
+    assert found["unresolved"] == [] and found["stats"]["models"] == 3  # stg_people, int_people, l_transitive
+    found = json.loads(corpus_check(corpus, "--select", "path:models/safe,l_star*").stdout)
+    assert {v["model"].removeprefix(M) for v in found["violations"]} == {"l_star"}
+
+
+@pytest.mark.parametrize("selector, message", [
+    (["--select", "no_such_model"], "nothing to check: --select no_such_model matches no model."),
+    (["--select", "color:red"], "unknown selector method 'color'"),
+])
+def test_selection_errors_exit_2(corpus, selector, message):
+    result = corpus_check(corpus, *selector)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
 
 
 # One column per protecting macro in the integration project, and the hop

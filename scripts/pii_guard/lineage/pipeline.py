@@ -46,8 +46,8 @@ class TracedProject:
 
 
 def _trace_task(sql: str, dialect: str, tables: dict[Relation, tuple[str, ...]],
-                partial: frozenset[Relation]) -> ModelTrace:
-    return trace_model(sql, dialect, schema_for(tables, dialect), partial)
+                partial: frozenset[Relation], this: Relation) -> ModelTrace:
+    return trace_model(sql, dialect, schema_for(tables, dialect), partial, this)
 
 
 def _relations_read(project: Project, uid: str) -> list[Relation]:
@@ -131,7 +131,7 @@ def trace_project(project: Project, progress: Callable[[int, int], None] | None 
         attempts[uid] = attempts.get(uid, 0) + 1
         partial = frozenset(rel for rel, known in tables.items() if known.partial)
         running[executor.submit(_trace_task, node.compiled_code, project.dialect,
-                                {rel: known.names for rel, known in tables.items()}, partial)] = uid
+                                {rel: known.names for rel, known in tables.items()}, partial, node.relation)] = uid
 
     def traced(uid: str, result: ModelTrace) -> None:
         """A trace is back: look up the relations it named that its schema
@@ -194,7 +194,7 @@ def trace_project(project: Project, progress: Callable[[int, int], None] | None 
                 traced(running.pop(future), future.result())
 
     unresolved = _unresolved(project, traces, models)
-    _fail_incomplete_declarations(project, traces, unresolved)
+    _fail_incomplete_declarations(project, traces, unresolved, columns)
     order = dependency_order(project.nodes, named_parents)
     declared = {(uid, column) for uid, node in project.nodes.items() for column in node.pii_columns}
     flows = propagate(declared, traces, order, project, set(unresolved))
@@ -226,10 +226,13 @@ def _unresolved(project: Project, traces: dict[str, ModelTrace], models: list[st
     return reasons
 
 
-def _fail_incomplete_declarations(project: Project, traces: dict[str, ModelTrace], unresolved: dict[str, str]) -> None:
+def _fail_incomplete_declarations(project: Project, traces: dict[str, ModelTrace], unresolved: dict[str, str],
+                                  columns: dict[Relation, KnownColumns]) -> None:
     """A `*` over a relation whose columns are known only from yml, when some
     model reads a column of it that the yml does not declare: the expansion
-    is known to be short, so the model is unresolved."""
+    is known to be short, so the model with the `*` is unresolved. The short
+    relation may be the model itself (its `*` over a partly declared source
+    is what made its columns partial)."""
     short: dict[Relation, tuple[str, str]] = {}
     for uid, trace in traces.items():
         for written, column in sorted(trace.undeclared_reads):
@@ -239,15 +242,21 @@ def _fail_incomplete_declarations(project: Project, traces: dict[str, ModelTrace
     for uid, trace in traces.items():
         if uid in unresolved:
             continue
-        for written in sorted(trace.stars_over):
-            relation = project.resolve(written) or written
-            if relation in short:
-                column, reader = short[relation]
-                name = ".".join(p for p in relation if p)
-                unresolved[uid] = (f"a * over {name}, whose columns are known only from yml that does not list "
-                                   f"them all ({reader} reads {column}): declare every column of {name} in yml, "
-                                   "or pass catalog.json (`dbt docs generate`)")
-                break
+        own = project.nodes[uid].relation
+        stars = {project.resolve(written) or written for written in trace.stars_over}
+        if own in short and columns.get(own, KnownColumns(())).partial:
+            stars = {rel for rel in stars if columns.get(rel, KnownColumns(())).partial}
+            evidence = own
+        else:
+            stars &= set(short)
+            evidence = next(iter(sorted(stars)), None)
+        if not stars or evidence is None:
+            continue
+        column, reader = short[evidence]
+        names = ", ".join(".".join(p for p in rel if p) for rel in sorted(stars))
+        unresolved[uid] = (f"a * over {names}, whose columns are known only from yml that does not list them "
+                           f"all ({reader} reads {'.'.join(p for p in evidence if p)}.{column}): declare every "
+                           "column in yml, or pass catalog.json (`dbt docs generate`)")
 
 
 def check(manifest: Path, catalog: Path | None = None, project_dir: Path | None = None,

@@ -135,6 +135,13 @@ def _named_in(relation: Relation, relations: frozenset[Relation]) -> bool:
     return any(all(candidate[i] == part for i, part in given) for candidate in relations)
 
 
+def _pivots_of(source: exp.Expression | Scope) -> list[exp.Pivot]:
+    """The PIVOT/UNPIVOT applied to a FROM item: a table, or a derived table."""
+    if isinstance(source, Scope):
+        source = source.expression.parent
+    return list(source.args.get("pivots") or []) if isinstance(source, (exp.Table, exp.Subquery)) else []
+
+
 def _function_name(node: exp.Expression) -> str:
     if isinstance(node, exp.Anonymous):
         return node.name.lower()
@@ -326,10 +333,8 @@ class _Tracer:
             if alias in current.sources:
                 return current, current.sources[alias]
             for source in current.sources.values():
-                if isinstance(source, exp.Table):
-                    for pivot in source.args.get("pivots") or []:
-                        if pivot.alias.lower() == alias:
-                            return current, source
+                if any(pivot.alias.lower() == alias for pivot in _pivots_of(source)):
+                    return current, source
             current = current.parent
         return None
 
@@ -384,6 +389,11 @@ class _Tracer:
         return [c.lower() for c in columns] if columns else None
 
     def _source_column(self, source: exp.Expression | Scope, alias: str, name: str, owner: Scope) -> frozenset[Dependency]:
+        if _pivots_of(source):
+            outputs = self._pivot_outputs(source, owner)
+            if name not in outputs:
+                raise Unresolved(f"column {name} is not an output of the PIVOT/UNPIVOT of {alias}")
+            return outputs[name]
         if isinstance(source, Scope):
             outputs = _by_name(self.scope_outputs(source))
             if name not in outputs:
@@ -397,11 +407,6 @@ class _Tracer:
             return outputs[name]
         if not isinstance(source, exp.Table):
             raise Unresolved(f"column {name} comes from a {type(source).__name__}, which is not traced")
-        if source.args.get("pivots"):
-            outputs = self._pivot_outputs(source, owner)
-            if name not in outputs:
-                raise Unresolved(f"column {name} is not an output of the PIVOT/UNPIVOT of {source.name}")
-            return outputs[name]
         if not isinstance(source.this, exp.Identifier):
             return self._table_function_deps(source.this, owner)
         relation = _relation(source)
@@ -432,10 +437,10 @@ class _Tracer:
         return deps
 
     def _source_names(self, source: exp.Expression | Scope, alias: str, owner: Scope) -> list[str]:
+        if _pivots_of(source):
+            return list(self._pivot_outputs(source, owner))
         if isinstance(source, Scope):
             return [name for name, _ in self.scope_outputs(source)]
-        if isinstance(source, exp.Table) and source.args.get("pivots"):
-            return list(self._pivot_outputs(source, owner))
         known = self._known_columns(source) if isinstance(source, exp.Table) else None
         if known is None:
             raise Unresolved(f"a whole-row reference or * over {alias}, whose columns are unknown")
@@ -463,16 +468,19 @@ class _Tracer:
                     outputs.append((name, self._source_column(source, alias, name, scope)))
         return outputs
 
-    def _pivot_outputs(self, table: exp.Table, scope: Scope) -> dict[str, frozenset[Dependency]]:
-        pivots = table.args["pivots"]
+    def _pivot_outputs(self, source: exp.Expression | Scope, scope: Scope) -> dict[str, frozenset[Dependency]]:
+        pivots = _pivots_of(source)
         if len(pivots) != 1:
-            raise Unresolved("more than one PIVOT/UNPIVOT on one table")
-        known = self._known_columns(table)
-        if known is None:
-            raise Unresolved(f"PIVOT/UNPIVOT over {table.name}, whose columns are unknown")
-        relation = _relation(table)
-        self.stars_over.add(relation)
-        base = {name: frozenset({Dependency(relation, name)}) for name in known}
+            raise Unresolved("more than one PIVOT/UNPIVOT on one relation")
+        if isinstance(source, Scope):
+            base = _by_name(self.scope_outputs(source))
+        else:
+            known = self._known_columns(source)
+            if known is None:
+                raise Unresolved(f"PIVOT/UNPIVOT over {source.name}, whose columns are unknown")
+            relation = _relation(source)
+            self.stars_over.add(relation)
+            base = {name: frozenset({Dependency(relation, name)}) for name in known}
         return pivot_outputs(pivots[0], base)
 
     def _equated(self, scope: Scope, alias: str, name: str) -> frozenset[Dependency]:
@@ -600,10 +608,24 @@ def _physical_tables(root: Scope) -> set[Relation]:
     return tables
 
 
-def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozenset[Relation] = frozenset()) -> ModelTrace:
+def _own_columns(statement: exp.Expression) -> list[str] | None:
+    """The names a query's outermost select list gives, when it has no star."""
+    select = statement
+    while isinstance(select, (exp.SetOperation, exp.Subquery)):
+        select = select.this if isinstance(select, exp.Subquery) else select.left
+    if not isinstance(select, exp.Select) or any(_is_star(p) or isinstance(p.unalias(), exp.Columns)
+                                                 for p in select.expressions):
+        return None
+    return [p.alias_or_name.lower() for p in select.expressions]
+
+
+def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozenset[Relation] = frozenset(),
+                this: Relation | None = None) -> ModelTrace:
     """Trace every output column of one model; unresolved (with the reason)
     when the SQL cannot be parsed, qualified or followed. `partial`: relations
-    whose known columns may not be all they have (declared in yml only)."""
+    whose known columns may not be all they have (declared in yml only).
+    `this`: the model's own relation (an incremental model reads `{{ this }}`),
+    which has the columns the model selects when nothing else says."""
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
         if len(statements) != 1:
@@ -612,6 +634,12 @@ def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozense
         if isinstance(statement, exp.Pivot):
             return _statement_pivot(statement, schema, dialect)
         stars = _stars_over(statement)
+        if this is not None and schema.find(exp.table_(this[2], db=this[1] or None, catalog=this[0] or None),
+                                            raise_on_missing=False) is None:
+            own = _own_columns(statement)
+            if own:
+                schema.add_table(exp.table_(this[2], db=this[1] or None, catalog=this[0] or None),
+                                 {column: "UNKNOWN" for column in own}, dialect=dialect)
         qualified = qualify(statement, dialect=dialect, schema=schema, validate_qualify_columns=False,
                             quote_identifiers=False, identify=False)
         root = build_scope(qualified)
