@@ -10,8 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlglot
+from sqlglot import exp
 
 from dbt_harness import DbtProject, require_ok
+from pii_guard.lineage.project import load_project
+from pii_guard.lineage.schemas import initial_columns, schema_for
+from pii_guard.lineage.protection import protecting_macro
+from pii_guard.lineage.trace import trace_model
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "integration_tests" / "fixtures" / "lineage_corpus"
@@ -309,3 +315,71 @@ def test_manifest_from_dbt_parse_is_refused(corpus, tmp_path):
     assert result.returncode == 2
     assert "has no compiled SQL (it was written by `dbt parse`). Run `dbt compile` first" in result.stderr
 
+
+
+def _look_alikes(protected: exp.Expression) -> list[tuple[str, exp.Expression]]:
+    """Variants of a protecting macro's compiled form that can return the raw
+    input: wrapped in coalesce, a CASE whose ELSE or any THEN returns it, a
+    shift of zero days, a truncation to the day."""
+    raw = next(protected.find_all(exp.Column))
+    variants = [("coalesce(protected, raw)", exp.func("coalesce", protected.copy(), raw.copy()))]
+    for i, case in enumerate(protected.find_all(exp.Case)):
+        variant = protected.copy()
+        list(variant.find_all(exp.Case))[i].set("default", raw.copy())
+        variants.append((f"CASE {i} ELSE raw", variant))
+        for j, _ in enumerate(case.args.get("ifs") or []):
+            variant = protected.copy()
+            list(variant.find_all(exp.Case))[i].args["ifs"][j].set("true", raw.copy())
+            variants.append((f"CASE {i} THEN {j} raw", variant))
+    for modulo in protected.find_all(exp.Mod):
+        variant = protected.copy()
+        next(variant.find_all(exp.Mod)).set("expression", exp.Literal.number(1))
+        variants.append(("shift modulo 1", variant))
+    for trunc in protected.find_all(exp.DateTrunc, exp.TimestampTrunc):
+        variant = protected.copy()
+        next(variant.find_all(exp.DateTrunc, exp.TimestampTrunc)).set("unit", exp.var("DAY"))
+        variants.append(("truncated to the day", variant))
+    return variants
+
+
+MACROS = ["hash_pii", "mask_email", "mask_phone", "generalize_zip", "state_from_address", "generalize_date",
+          "shift_date"]
+
+
+def _compiled_use(project, macro: str):
+    """The first model and output column where `macro` is compiled, and the
+    column's whole expression (the macro's output with its guards)."""
+    for node in project.nodes.values():
+        if node.resource_type != "model" or not node.compiled_code:
+            continue
+        statement = sqlglot.parse_one(node.compiled_code, read=project.dialect)
+        for projection in statement.find_all(exp.Alias):
+            if any(protecting_macro(part) == macro for part in projection.this.walk()):
+                return statement, projection.alias, projection.this
+    raise AssertionError(f"{macro} is used nowhere in the integration project")
+
+
+@pytest.mark.parametrize("macro", MACROS)
+def test_look_alikes_of_each_compiled_macro_pass_the_raw_value(engine_build, macro):
+    """Protection is the macro's whole shape: each variant of its compiled form
+    (on DuckDB, PostgreSQL and Spark) that can return the raw input is traced
+    as passing it, while the macro itself is not."""
+    with_catalog(engine_build)
+    project = load_project(engine_build.target_path / "manifest.json", engine_build.target_path / "catalog.json")
+    schema = schema_for({rel: known.names for rel, known in initial_columns(project).items()}, project.dialect)
+    statement, output, protected = _compiled_use(project, macro)
+    original = protected.copy()
+    current = [protected]
+
+    def passes(expression: exp.Expression) -> set[str]:
+        current[0] = current[0].replace(expression)
+        traced = trace_model(statement.sql(project.dialect), project.dialect, schema)
+        assert traced.unresolved is None, traced.unresolved
+        return {d.column for d in traced.columns[output] if d.passes_value}
+
+    raw = next(original.find_all(exp.Column)).name
+    assert raw not in passes(original.copy())
+    variants = _look_alikes(original)
+    assert len(variants) >= 2
+    missed = [name for name, variant in variants if raw not in passes(variant)]
+    assert not missed, f"{macro} on {project.dialect}: look-alikes taken for protection: {missed}"
