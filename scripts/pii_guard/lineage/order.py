@@ -24,7 +24,14 @@ def dependency_order(nodes: dict[str, Node], named: dict[str, set[str]] | None =
         order = list(TopologicalSorter(graph).static_order())
     except CycleError as error:
         raise InputError(f"the manifest's dependencies form a cycle: {' -> '.join(error.args[1])}") from None
-    for uid, parents in (named or {}).items():
+    if not named:
+        return order
+    with_named = {uid: parents + [p for p in named.get(uid, ()) if p in nodes] for uid, parents in graph.items()}
+    try:
+        return list(TopologicalSorter(with_named).static_order())
+    except CycleError:
+        pass
+    for uid, parents in named.items():  # rare: add them one by one, skipping those that close a cycle
         for parent in parents:
             graph[uid].append(parent)
             try:

@@ -23,7 +23,7 @@ from pii_guard.lineage.propagate import Flows, propagate
 from pii_guard.lineage.report import Report, build_report
 from pii_guard.lineage.select import select_models
 from pii_guard.lineage.schemas import KnownColumns, initial_columns, schema_for
-from pii_guard.lineage.trace import ModelTrace, trace_model
+from pii_guard.lineage.trace import ModelTrace, names_one_of, trace_model
 
 Relation = tuple[str, ...]
 # Below this many models a process pool costs more than it saves.
@@ -88,13 +88,8 @@ def _model_columns(project: Project, uid: str, traced: ModelTrace, given: dict[R
         names += [c for c in SNAPSHOT_COLUMNS if c not in traced.columns]
     names += [c for c in node.declared_columns if c not in traced.columns and c not in names]
     partial_reads = {rel for rel, known in given.items() if known.partial}
-    from_partial = any(_names(star, partial_reads) for star in traced.stars_over)
+    from_partial = any(names_one_of(star, partial_reads) for star in traced.stars_over)
     return KnownColumns(tuple(names), from_partial or node.resource_type == "snapshot", "inferred")
-
-
-def _names(written: Relation, relations: set[Relation]) -> bool:
-    given = [(i, part) for i, part in enumerate(written) if part]
-    return any(all(candidate[i] == part for i, part in given) for candidate in relations)
 
 
 def trace_project(project: Project, progress: Callable[[int, int], None] | None = None,

@@ -126,7 +126,7 @@ def _relation(table: exp.Table) -> Relation:
     return tuple(part.lower() for part in (table.catalog, table.db, table.name))
 
 
-def _named_in(relation: Relation, relations: frozenset[Relation]) -> bool:
+def names_one_of(relation: Relation, relations: Iterable[Relation]) -> bool:
     """Whether `relation`, as the SQL wrote it (maybe without database or
     schema), names one of `relations`."""
     if relation in relations:
@@ -414,7 +414,7 @@ class _Tracer:
         if known is None:
             self.unknown_tables.add(relation)
         elif name not in known:
-            if not _named_in(relation, self.partial):
+            if not names_one_of(relation, self.partial):
                 raise Unresolved(f"column {name} is not a column of {source.sql(self.dialect)} "
                                  f"(it has {', '.join(known)})")
             self.undeclared_reads.add((relation, name))
@@ -484,15 +484,28 @@ class _Tracer:
         return pivot_outputs(pivots[0], base)
 
     def _equated(self, scope: Scope, alias: str, name: str) -> frozenset[Dependency]:
-        """What the join and WHERE equalities of this scope equate with alias.name."""
+        """What the join and WHERE equalities of this scope equate with
+        alias.name, directly or through a chain (a = b and b = c)."""
         key = id(scope)
         if key not in self.equalities:
             self.equalities[key] = _equalities(scope.expression, self.dialect)
+        equalities = self.equalities[key]
         found: frozenset[Dependency] = EMPTY
+        seen = {(alias, name)}
+        queue = [((alias, name), None)]
         self.equating = True
         try:
-            for other, label in self.equalities[key].get((alias, name), ()):
-                found |= _relabel(self.deps(other, scope), EQUAL_VIA + label)
+            while queue:
+                column, first_label = queue.pop()
+                for other, label in equalities.get(column, ()):
+                    label = first_label or label
+                    found |= _relabel(self.deps(other, scope), EQUAL_VIA + label)
+                    bare = _strip_casts(other)
+                    if isinstance(bare, exp.Column) and bare.table:
+                        next_column = (bare.table, bare.name.lower())
+                        if next_column not in seen:
+                            seen.add(next_column)
+                            queue.append((next_column, label))
         finally:
             self.equating = False
         return frozenset(d for d in found if d.passes_value)
