@@ -46,7 +46,8 @@ WEAK_HASH_NAMES = {"md5", "sha1", "sha256", "sha512", "sha2", "hash", "xxhash64"
                    "crc32", "farm_fingerprint", "murmur3_32", "md5_number", "digest"}
 
 
-def _name(node: exp.Expression) -> str:
+def function_name(node: exp.Expression) -> str:
+    """A function call's name, lower-case (a node's type name for anything else)."""
     if isinstance(node, exp.Anonymous):
         return node.name.lower()
     return node.sql_name().lower() if isinstance(node, exp.Func) else type(node).__name__.lower()
@@ -69,7 +70,8 @@ def _integer(node: exp.Expression | None) -> int | None:
     return None
 
 
-def _unwrap(node: exp.Expression) -> exp.Expression:
+def unwrap_casts(node: exp.Expression) -> exp.Expression:
+    """The expression inside any casts and parentheses."""
     while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren)):
         node = node.this
     return node
@@ -121,7 +123,7 @@ def is_keyed_hmac(node: exp.Expression) -> bool:
             return False
         parts = _concat_parts(inner.this)
         return len(parts) == 2 and _call(parts[0], "getvariable", DUCKDB_PADS[0])
-    if _name(node) != "hmac":
+    if function_name(node) != "hmac":
         return False
     arguments = _arguments(node)
     keys = [a for a in arguments if _is_session_key(a)]
@@ -146,10 +148,10 @@ def _columns_only_inside_hmac(node: exp.Expression) -> bool:
 def _is_shift_offset(node: exp.Expression) -> bool:
     """cast((<first 32 bits of the keyed HMAC of 'pii_guard.shift_date:' ||
     subject>) % (2m + 1) - m as integer), m >= 1: every column inside the HMAC."""
-    node = _unwrap(node)
+    node = unwrap_casts(node)
     if not isinstance(node, exp.Sub):
         return False
-    modulo, middle = _unwrap(node.this), _integer(node.expression)
+    modulo, middle = unwrap_casts(node.this), _integer(node.expression)
     if not isinstance(modulo, exp.Mod) or middle is None or middle < 1 or _integer(modulo.expression) != 2 * middle + 1:
         return False
     digest = modulo.this
@@ -201,7 +203,7 @@ def _is_phone_mask(node: exp.Expression) -> bool:
 
 def _regex_subject(condition: exp.Expression, pattern: str) -> exp.Expression | None:
     """The text a full-match regex condition tests against `pattern`."""
-    condition = _unwrap(condition)
+    condition = unwrap_casts(condition)
     if isinstance(condition, (exp.RegexpFullMatch, exp.RegexpLike)) and pattern in (_string(condition.expression) or ""):
         return condition.this
     return None
@@ -236,7 +238,7 @@ def _is_state_code(node: exp.Expression) -> bool:
     if isinstance(node, exp.RegexpExtract):
         return STATE_PATTERN in (_string(node.expression) or "") and _integer(node.args.get("group")) == 2
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
-        match = _unwrap(node.this)
+        match = unwrap_casts(node.this)
         # Array subscripts are stored 0-based: PostgreSQL's [2] is 1 here.
         return isinstance(match, exp.Anonymous) and match.name.lower() == "regexp_match" \
             and len(match.expressions) == 2 and STATE_PATTERN in (_string(match.expressions[1]) or "") \

@@ -30,7 +30,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
-from pii_guard.lineage.protection import protecting_macro, weak_hash
+from pii_guard.lineage.protection import function_name, protecting_macro, unwrap_casts, weak_hash
 
 Relation = tuple[str, ...]
 DIRECT = "direct"
@@ -142,20 +142,8 @@ def _pivots_of(source: exp.Expression | Scope) -> list[exp.Pivot]:
     return list(source.args.get("pivots") or []) if isinstance(source, (exp.Table, exp.Subquery)) else []
 
 
-def _function_name(node: exp.Expression) -> str:
-    if isinstance(node, exp.Anonymous):
-        return node.name.lower()
-    return node.sql_name().lower() if isinstance(node, exp.Func) else type(node).__name__.lower()
-
-
 def _is_star(projection: exp.Expression) -> bool:
     return isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star))
-
-
-def _strip_casts(node: exp.Expression) -> exp.Expression:
-    while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren)):
-        node = node.this
-    return node
 
 
 class _Tracer:
@@ -240,10 +228,10 @@ class _Tracer:
         names = [c.name.lower() for c in alias.columns] if alias is not None and alias.columns else []
         if not names and alias is not None and alias.name:
             names = [alias.name.lower()]
-        return [(name, deps) for name in names or [_function_name(function)]]
+        return [(name, deps) for name in names or [function_name(function)]]
 
     def _table_function_deps(self, function: exp.Expression, scope: Scope) -> frozenset[Dependency]:
-        name = _function_name(function)
+        name = function_name(function)
         if not isinstance(function, (exp.Unnest, exp.Explode, exp.Posexplode, exp.GenerateSeries, exp.Inline)) \
                 and name not in RESHAPING_TABLE_FUNCTIONS:
             raise Unresolved(f"reads the table function {name}, whose rows the checker cannot see")
@@ -500,7 +488,7 @@ class _Tracer:
                 for other, label in equalities.get(column, ()):
                     label = first_label or label
                     found |= _relabel(self.deps(other, scope), EQUAL_VIA + label)
-                    bare = _strip_casts(other)
+                    bare = unwrap_casts(other)
                     if isinstance(bare, exp.Column) and bare.table:
                         next_column = (bare.table, bare.name.lower())
                         if next_column not in seen:
@@ -569,7 +557,7 @@ def _equalities(query: exp.Expression, dialect: str) -> dict[tuple[str, str], li
                 continue
             label = equality.sql(dialect)[:120]
             for side, other in ((equality.this, equality.expression), (equality.expression, equality.this)):
-                side = _strip_casts(side)
+                side = unwrap_casts(side)
                 if isinstance(side, exp.Column) and side.table and not isinstance(side.this, exp.Star):
                     found.setdefault((side.table, side.name.lower()), []).append((other, label))
     return found
