@@ -204,9 +204,13 @@ def _is_phone_mask(node: exp.Expression) -> bool:
 def _regex_subject(condition: exp.Expression, pattern: str) -> exp.Expression | None:
     """The text a full-match regex condition tests against `pattern`."""
     condition = unwrap_casts(condition)
-    if isinstance(condition, (exp.RegexpFullMatch, exp.RegexpLike)) and pattern in (_string(condition.expression) or ""):
-        return condition.this
-    return None
+    regex = _string(condition.expression) if isinstance(condition, (exp.RegexpFullMatch, exp.RegexpLike)) else None
+    if regex is None or pattern not in regex:
+        return None
+    # `~` and rlike match anywhere: only an anchored pattern checks the whole text.
+    if isinstance(condition, exp.RegexpLike) and not (regex.startswith("^") and regex.endswith("$")):
+        return None
+    return condition.this
 
 
 def _is_zip_prefix(node: exp.Expression) -> bool:
