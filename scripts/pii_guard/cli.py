@@ -73,28 +73,90 @@ def _progress(done: int, total: int) -> None:
 def _lineage_inputs(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
     project_dir = Path(args.project_dir)
     manifest = Path(args.manifest) if args.manifest else project_dir / "target" / "manifest.json"
-    if args.catalog:
-        catalog: Path | None = Path(args.catalog)
+    if args.no_catalog:
+        catalog: Path | None = None
+    elif args.catalog:
+        catalog = Path(args.catalog)
     else:
         default = manifest.parent / "catalog.json"
         catalog = default if default.exists() else None
     return manifest, catalog, project_dir
 
 
+def _output_path(output: str) -> Path:
+    """Where --output writes, refused before any work when it cannot be written."""
+    from pii_guard.lineage.errors import InputError
+
+    path = Path(output)
+    folder = path.parent
+    if path.is_dir():
+        raise InputError(f"--output {output} is a directory: name a file in it, e.g. {path / 'pii_guard_report'}.")
+    if not folder.is_dir():
+        raise InputError(f"cannot write the report to {output}: the directory {folder} does not exist. "
+                         "Create it first, or pass another --output.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write the report to {output}: the directory {folder} is not writable. "
+                         "Pass another --output.")
+    return path
+
+
+def _write_report(rendered: str, output: Path | None) -> None:
+    """The whole report to standard output, or to `output` through a temporary
+    file beside it renamed over it: never half a report. A write that fails is
+    InputError (one line, exit 2)."""
+    import tempfile
+
+    from pii_guard.lineage.errors import InputError
+
+    where = "standard output" if output is None else str(output)
+    temporary: Path | None = None
+    try:
+        if output is None:
+            if sys.stdout is None:
+                raise InputError("cannot write the report: standard output is closed. Pass --output.")
+            sys.stdout.write(rendered)  # encodes all of it before writing any
+            sys.stdout.flush()
+            return
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=output.parent, prefix=f".{output.name}.",
+                                         suffix=".tmp", delete=False) as handle:
+            temporary = Path(handle.name)
+            handle.write(rendered)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as a file written in place would be, not 0600
+        os.replace(temporary, output)
+        temporary = None
+    except BrokenPipeError:  # the reader left (`| head`): nothing more to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as error:
+        raise InputError(f"cannot write the report to {where}: {error.strerror or error}. "
+                         f"{'Pass another --output.' if output else ''}".strip()) from None
+    except UnicodeEncodeError as error:
+        if error.encoding.replace("-", "").lower() != "utf8":
+            raise InputError(f"cannot write the report to {where} in {error.encoding}: set "
+                             "PYTHONIOENCODING=utf-8, or pass --output.") from None
+        # Only half a UTF-16 surrogate pair, from a \udXXX escape in the JSON, is not UTF-8.
+        raise InputError(f"cannot write the report: a name in the manifest or catalog holds "
+                         f"{error.object[error.start:error.end]!r}, which is not text. Fix that name "
+                         "in the project, then run `dbt compile`.") from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
 def _check(args: argparse.Namespace) -> int:
     from pii_guard.lineage import check
     from pii_guard.lineage.report import FORMATTERS
 
+    output = _output_path(args.output) if args.output else None
     manifest, catalog, project_dir = _lineage_inputs(args)
     progress = _progress if args.format == "text" and sys.stderr.isatty() else None
-    report = check(manifest, catalog, project_dir, progress=progress)
+    report = check(manifest, catalog, project_dir, progress=progress, select=args.select, exclude=args.exclude)
     rendered = FORMATTERS[args.format](report)
-    if args.output:
-        Path(args.output).write_text(rendered)
+    _write_report(rendered, output)
+    if output is not None:
         print(f"pii-guard check: wrote {args.output}: {report.stats['violations']} violations, "
               f"{report.stats['unresolved']} unresolved", file=sys.stderr)
-    else:
-        sys.stdout.write(rendered)
     return report.exit_code
 
 
@@ -103,7 +165,7 @@ def _explain(args: argparse.Namespace) -> int:
     from pii_guard.lineage.project import load_project
 
     manifest, catalog, project_dir = _lineage_inputs(args)
-    sys.stdout.write(explain(load_project(manifest, catalog, project_dir), args.target))
+    _write_report(explain(load_project(manifest, catalog, project_dir), args.target), None)
     return 0
 
 
@@ -111,6 +173,8 @@ def _add_lineage_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
     parser.add_argument("--manifest", help="manifest.json from `dbt compile` (default: <project-dir>/target/manifest.json)")
     parser.add_argument("--catalog", help="catalog.json from `dbt docs generate` (default: beside the manifest, if there)")
+    parser.add_argument("--no-catalog", action="store_true",
+                        help="ignore any catalog.json: columns from yml declarations, seed files and compiled SQL only")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="trace every column of every model and report PII that reaches a safe model"
     )
     _add_lineage_inputs(check)
+    check.add_argument("--select", "-s", nargs="+", default=[], metavar="SELECTOR",
+                       help="report only these models: name, tag:T, path:P, fqn:F, package:P, "
+                            "config.materialized:M, with + for ancestors/descendants (dbt's words)")
+    check.add_argument("--exclude", nargs="+", default=[], metavar="SELECTOR", help="leave these models out of the report")
     check.add_argument("--format", choices=["text", "json", "sarif", "html"], default="text")
     check.add_argument("--output", help="write the report here instead of standard output")
     check.set_defaults(run=_check)
@@ -156,7 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except (KeyProblem, InputError) as problem:
-        print(f"error: {problem}", file=sys.stderr)
+        message = " ".join(str(problem).splitlines())  # one line, always
+        print(f"error: {message}", file=sys.stderr)
         return 2
 
 

@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pii_guard.lineage.errors import InputError
 from pii_guard.lineage.order import dependency_order
 from pii_guard.lineage.project import Project, load_project
 from pii_guard.lineage.propagate import Flows, propagate
@@ -24,6 +25,7 @@ from pii_guard.lineage.report import Report, build_report
 from pii_guard.lineage.select import select_models
 from pii_guard.lineage.schemas import KnownColumns, initial_columns, schema_for
 from pii_guard.lineage.trace import ModelTrace, names_one_of, trace_model
+from pii_guard.lineage.validate import nothing_to_check
 
 Relation = tuple[str, ...]
 # Below this many models a process pool costs more than it saves.
@@ -258,6 +260,9 @@ def check(manifest: Path, catalog: Path | None = None, project_dir: Path | None 
           progress: Callable[[int, int], None] | None = None,
           select: list[str] | None = None, exclude: list[str] | None = None) -> Report:
     project = load_project(manifest, catalog, project_dir)
+    problem = nothing_to_check(project)
+    if problem:
+        raise InputError(problem)
     selected = select_models(project, select or [], exclude or [])
     traced = trace_project(project, progress)
     return build_report(project, traced, selected)

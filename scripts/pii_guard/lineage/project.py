@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pii_guard.lineage.errors import InputError
+from pii_guard.lineage.validate import validate_catalog, validate_manifest
 
 # dbt adapter type -> sqlglot dialect.
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark", "databricks": "databricks"}
@@ -100,11 +101,21 @@ def relation_key(*parts: str | None) -> tuple[str, ...]:
 
 def _read_json(path: Path, what: str, hint: str) -> Any:
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{what} not found at {path}. {hint}") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} at {path} is a directory, not a file. {hint}") from None
     except OSError as error:
-        raise InputError(f"cannot read {what} at {path}: {error.strerror}. {hint}") from None
+        raise InputError(f"cannot read {what} at {path}: {error.strerror or error}. {hint}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{what} at {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+            f"{error.start + len(raw) - len(error.object)}): "
+            f"is it really dbt's {what}? {hint}"
+        ) from None
     if not text.strip():
         raise InputError(f"{what} at {path} is empty. {hint}")
     try:
@@ -113,26 +124,75 @@ def _read_json(path: Path, what: str, hint: str) -> Any:
         raise InputError(
             f"{what} is not valid JSON (line {error.lineno}, column {error.colno}): {path}. {hint}"
         ) from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise InputError(f"{what} is not valid JSON ({error}): {path}. {hint}") from None
+    except RecursionError:
+        raise InputError(f"{what} at {path} nests too deeply to be read: is it really dbt's {what}? {hint}") from None
 
 
 def _allowances(project_dir: Path | None) -> list[dict[str, Any]]:
-    if project_dir is None or not (project_dir / "dbt_project.yml").exists():
+    """The pii_guard_allow entries in dbt_project.yml's vars (see the README, 'Accepting a finding')."""
+    path = project_dir / "dbt_project.yml" if project_dir is not None else None
+    if path is None or not path.exists():
         return []
-    import yaml  # installed with dbt
-
     try:
-        config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+        import yaml  # installed with dbt
+    except ImportError:
+        raise InputError(f"reading pii_guard_allow from {path} needs PyYAML: pip install pyyaml.") from None
+
+    fix = "See the README, 'Accepting a finding'."
+    raw = b""
+    try:
+        raw = path.read_bytes()
+        config = yaml.safe_load(raw.decode("utf-8-sig"))
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+                         f"{error.start + len(raw) - len(error.object)}): save it as UTF-8.") from None
     except yaml.YAMLError as error:
-        raise InputError(f"dbt_project.yml in {project_dir} is not valid YAML: {error}") from None
-    entries = (config.get("vars") or {}).get("pii_guard_allow") or []
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and e.get("model") and str(e.get("reason") or "").strip() for e in entries
-    ):
-        raise InputError(
-            "every pii_guard_allow entry in dbt_project.yml needs a model and a reason "
-            "(see the README, 'Accepting a finding')."
-        )
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(error, "problem", None) or " ".join(str(error).split())
+        raise InputError(f"dbt_project.yml in {project_dir} is not valid YAML{where}: {problem}.") from None
+    except RecursionError:
+        raise InputError(f"{path} nests too deeply to be read: is it really dbt_project.yml?") from None
+    if config is None:
+        return []
+    if not isinstance(config, dict):
+        raise InputError(f"{path} must be a mapping of settings at its top level (name: ..., vars: ...), "
+                         f"got {_yaml_kind(config)}.")
+    variables = config.get("vars")
+    if variables is None:
+        return []
+    if not isinstance(variables, dict):
+        raise InputError(f"vars in {path} must be a mapping (name: value), got {_yaml_kind(variables)}. {fix}")
+    entries = variables.get("pii_guard_allow")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise InputError(f"vars.pii_guard_allow in {path} must be a list of entries (- model: ..., reason: ...), "
+                         f"got {_yaml_kind(entries)}. {fix}")
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("model"), str) or not entry["model"] \
+                or not str(entry.get("reason") or "").strip():
+            raise InputError(
+                "every pii_guard_allow entry in dbt_project.yml needs a model and a reason "
+                f"(see the README, 'Accepting a finding'): entry {number} in {path} lacks one."
+            )
+        if not isinstance(entry.get("column"), (str, type(None))):
+            raise InputError(f"the column of pii_guard_allow entry {number} in {path} must be one column name, "
+                             f"got {_yaml_kind(entry['column'])}: write one entry per column. {fix}")
+        if not isinstance(entry.get("unresolved"), (bool, type(None))):
+            raise InputError(f"unresolved in pii_guard_allow entry {number} in {path} must be true or false. {fix}")
     return entries
+
+
+def _yaml_kind(value: object) -> str:
+    """What a YAML value is, in a message: a list, a mapping, a string..."""
+    kinds = {list: "a list", dict: "a mapping", str: "a string", bool: "true or false", int: "a number",
+             float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def load_project(manifest_path: Path, catalog_path: Path | None = None,
@@ -140,6 +200,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
     """Read the manifest (required, with compiled SQL), the catalog (optional)."""
     hint = "Run `dbt compile` to write a fresh one."
     manifest = _read_json(manifest_path, "manifest.json", hint)
+    validate_manifest(manifest, manifest_path)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("nodes"), dict):
         raise InputError(f"{manifest_path} is not a dbt manifest (no 'nodes'). {hint}")
     adapter = (manifest.get("metadata") or {}).get("adapter_type")
@@ -163,7 +224,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
             name=item.get("name", ""),
             resource_type=kind,
             relation=relation_key(item.get("database"), item.get("schema"), identifier or item.get("name")),
-            pii_columns={c.get("name", n).lower() for n, c in columns.items() if is_pii(c)},
+            pii_columns={(c.get("name") or n).lower() for n, c in columns.items() if is_pii(c)},
             tier=privacy_tier(item) if kind == "model" else None,
             language=item.get("language") or "sql",
             materialized=config.get("materialized"),
@@ -185,11 +246,12 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
 
     catalog: dict[tuple[str, ...], dict[str, str]] = {}
     if catalog_path is not None:
-        data = _read_json(catalog_path, "catalog.json", "Run `dbt docs generate` to write one, or leave --catalog out.")
+        data = _read_json(catalog_path, "catalog.json", "Run `dbt docs generate` to write one, or pass --no-catalog.")
+        validate_catalog(data, catalog_path)
         for entry in list((data.get("nodes") or {}).values()) + list((data.get("sources") or {}).values()):
             meta = entry.get("metadata") or {}
             key = relation_key(meta.get("database"), meta.get("schema"), meta.get("name"))
-            columns = sorted((entry.get("columns") or {}).values(), key=lambda c: c.get("index", 0))
+            columns = sorted((entry.get("columns") or {}).values(), key=lambda c: c.get("index") or 0)
             catalog[key] = {c["name"].lower(): c.get("type") or "UNKNOWN" for c in columns}
 
     return Project(
@@ -241,6 +303,6 @@ def _csv_header(path: Path, delimiter: str) -> list[str] | None:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle, delimiter=delimiter), None)
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, UnicodeDecodeError, csv.Error, TypeError):  # TypeError: a delimiter csv refuses
         return None
     return [name.strip().lower() for name in header] if header else None
