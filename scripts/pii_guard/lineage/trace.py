@@ -52,6 +52,8 @@ RESHAPING_TABLE_FUNCTIONS = {
     "json_to_recordset", "jsonb_to_recordset", "json_populate_record", "jsonb_populate_record",
     "regexp_split_to_table", "string_to_table", "string_split_to_table", "json_tree", "flatten",
 }
+# Spark reads files as `format`.`path`; DuckDB reads a quoted file name as a table.
+FILE_FORMATS = {"parquet", "csv", "json", "orc", "avro", "text", "delta", "binaryfile", "iceberg"}
 # Expressions whose value derives from no column.
 VALUE_FREE = (exp.Literal, exp.Null, exp.Boolean, exp.DataType, exp.Var, exp.Identifier, exp.RawString,
               exp.Placeholder, exp.Parameter, exp.SessionParameter, exp.JSONPath, exp.JSONPathPart,
@@ -60,7 +62,7 @@ VALUE_FREE = (exp.Literal, exp.Null, exp.Boolean, exp.DataType, exp.Var, exp.Ide
 COMBINING = (exp.Func, exp.Binary, exp.Unary, exp.Alias, exp.Bracket, exp.Tuple, exp.PropertyEQ,
              exp.Slice, exp.Kwarg, exp.Interval, exp.Distinct, exp.Ordered, exp.Order, exp.Between,
              exp.In, exp.IgnoreNulls, exp.RespectNulls, exp.WithinGroup, exp.HavingMax, exp.Collate,
-             exp.Dot, exp.Limit, exp.ColumnDef, exp.Escape)
+             exp.Dot, exp.Limit, exp.ColumnDef, exp.Escape, exp.JSONKeyValue, exp.PivotAlias)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,28 @@ def names_one_of(relation: Relation, relations: Iterable[Relation]) -> bool:
     return any(all(candidate[i] == part for i, part in given) for candidate in relations)
 
 
+def _star_except(star: exp.Expression) -> set[str]:
+    """The columns `* exclude (...)` / `* except (...)` leaves out."""
+    return {c.name.lower() for c in star.args.get("except_") or star.args.get("except") or []}
+
+
+def _table_function_column(table: exp.Table, dialect: str) -> str:
+    """The one column a table function yields when no column names are given:
+    named after its alias, else after the function (Spark's range: id)."""
+    alias = table.args.get("alias")
+    if alias is not None and alias.name and not re.fullmatch(r"_\d+", alias.name):  # not qualify's own _0
+        return alias.name.lower()
+    name = function_name(table.this)
+    return "id" if dialect in ("spark", "databricks") and name in ("range", "generateseries") else name
+
+
+def _reads_file(table: exp.Table, dialect: str) -> bool:
+    """`select * from 'people.csv'` (DuckDB) or parquet.`/path` (Spark): a file, not a relation."""
+    if table.db.lower() in FILE_FORMATS or "/" in table.name:
+        return True
+    return dialect == "duckdb" and not table.db and table.this.quoted and "." in table.name
+
+
 def _pivots_of(source: exp.Expression | Scope) -> list[exp.Pivot]:
     """The PIVOT/UNPIVOT applied to a FROM item: a table, or a derived table."""
     if isinstance(source, Scope):
@@ -161,6 +185,7 @@ class _Tracer:
         self.unknown_tables: set[Relation] = set()
         self.undeclared_reads: set[tuple[Relation, str]] = set()
         self.stars_over: set[Relation] = set()
+        self.columns_override: dict[int, frozenset[Dependency]] = {}
         for scope in root.traverse():
             for child in scope.subquery_scopes:
                 self.subqueries[id(child.expression)] = child
@@ -201,14 +226,67 @@ class _Tracer:
         outputs: Outputs = []
         for projection in query.selects:
             if _is_star(projection):
-                raise Unresolved("a * could not be expanded: the columns of what it selects from are unknown "
-                                 "(declare them in yml, run `dbt docs generate` for catalog.json, or build the "
-                                 "upstream models)")
+                outputs.extend(self._leftover_star(projection, scope))
+                continue
+            if isinstance(projection, exp.Aliases):
+                outputs.extend(self._multi_alias(projection, scope))
+                continue
             value = projection.unalias()
+            inner = next(value.find_all(exp.Columns), None)
             if isinstance(value, exp.Columns):
                 outputs.extend(self._columns_expression(value, scope))
+            elif inner is not None:
+                outputs.extend(self._columns_inside(projection, inner, scope))
             else:
                 outputs.append((projection.alias_or_name.lower(), self.deps(value, scope)))
+        return outputs
+
+    def _leftover_star(self, star: exp.Expression, scope: Scope) -> Outputs:
+        """A * qualify could not expand: over table functions and derived
+        tables the tracer knows the columns of; over a table with unknown
+        columns it is unresolved."""
+        alias = star.table if isinstance(star, exp.Column) else None
+        sources = ({alias: scope.selected_sources[alias]} if alias in scope.selected_sources else {}) if alias \
+            else scope.selected_sources
+        excluded = _star_except(star.this if isinstance(star, exp.Column) else star)
+        outputs: Outputs = []
+        for name, (_, source) in sources.items():
+            if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier) \
+                    and self._known_columns(source) is None:
+                break
+            outputs += [(column, self._source_column(source, name, column, scope))
+                        for column in self._source_names(source, name, scope) if column not in excluded]
+        else:
+            if sources:
+                return outputs
+        raise Unresolved("a * could not be expanded: the columns of what it selects from are unknown "
+                         "(declare them in yml, run `dbt docs generate` for catalog.json, or build the "
+                         "upstream models)")
+
+    def _multi_alias(self, projection: exp.Aliases, scope: Scope) -> Outputs:
+        """`stack(n, a1, b1, a2, b2) as (a, b)` (each name its own arguments),
+        `explode(m) as (k, v)` and the like (each name all arguments)."""
+        names = [e.name.lower() for e in projection.expressions]
+        function = projection.this
+        if isinstance(function, exp.Stack) and function.expressions and len(function.expressions) % len(names) == 0:
+            values = function.expressions
+            return [(name, _union(self.deps(v, scope) for v in values[i::len(names)])) for i, name in enumerate(names)]
+        deps = self.deps(function, scope)
+        return [(name, deps) for name in names]
+
+    def _columns_inside(self, projection: exp.Expression, columns: exp.Columns, scope: Scope) -> Outputs:
+        """DuckDB repeats an expression around COLUMNS(...) once per matching
+        column: named after the column, or all under the projection's alias."""
+        outputs: Outputs = []
+        value = projection.unalias()
+        for name, deps in self._columns_expression(columns, scope):
+            self.columns_override[id(columns)] = deps
+            try:
+                found = self.deps(value, scope)
+            finally:
+                del self.columns_override[id(columns)]
+            aliased = isinstance(projection, exp.Alias) and not re.fullmatch(r"_col_\d+", projection.alias)
+            outputs.append((projection.alias.lower() if aliased else name, found))
         return outputs
 
     def _values(self, values: exp.Values, scope: Scope) -> Outputs:
@@ -277,6 +355,8 @@ class _Tracer:
             finally:
                 self.lambda_vars.pop()
         if isinstance(node, exp.Columns):
+            if id(node) in self.columns_override:
+                return self.columns_override[id(node)]
             return _union(deps for _, deps in self._columns_expression(node, scope))
         weak = weak_hash(node)
         if weak is not None:
@@ -356,6 +436,13 @@ class _Tracer:
             if len(selected) == 1:
                 alias, (_, source) = next(iter(selected.items()))
                 return self._source_column(source, alias, name, current)
+            # The one source that has the column, or whose columns are unknown.
+            candidates = [(alias, source) for alias, (_, source) in selected.items()
+                          if self._has_column(source, name) or (isinstance(source, exp.Table)
+                                                                and self._known_columns(source) is None)]
+            if len(candidates) == 1:
+                alias, source = candidates[0]
+                return self._source_column(source, alias, name, current)
             if selected:
                 raise Unresolved(f"column {name} could not be resolved to one of {', '.join(sorted(selected))}")
             current = current.parent
@@ -430,6 +517,8 @@ class _Tracer:
         if isinstance(source, Scope):
             return [name for name, _ in self.scope_outputs(source)]
         known = self._known_columns(source) if isinstance(source, exp.Table) else None
+        if known is None and isinstance(source, exp.Table) and not isinstance(source.this, exp.Identifier):
+            known = [_table_function_column(source, self.dialect)]
         if known is None:
             raise Unresolved(f"a whole-row reference or * over {alias}, whose columns are unknown")
         if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
@@ -440,7 +529,8 @@ class _Tracer:
         """DuckDB COLUMNS(*) / COLUMNS('regex'): one output per matching column."""
         selector = node.this
         if isinstance(selector, exp.Star):
-            matches = lambda name: True  # noqa: E731
+            excluded = _star_except(selector)
+            matches = lambda name: name not in excluded  # noqa: E731
         elif isinstance(selector, exp.Literal) and selector.is_string:
             try:
                 pattern = re.compile(selector.this)
@@ -499,45 +589,65 @@ class _Tracer:
         return frozenset(d for d in found if d.passes_value)
 
 
+def _names(node: exp.Expression) -> list[str]:
+    """Column names a PIVOT/UNPIVOT part lists, in order: `a`, `(a, b)`, `(a, b) as x`."""
+    if isinstance(node, exp.PivotAlias):
+        node = node.this
+    if isinstance(node, exp.Tuple):
+        return [name for item in node.expressions for name in _names(item)]
+    if isinstance(node, (exp.Column, exp.Identifier)):
+        return [node.name.lower()]
+    return [c.name.lower() for c in node.find_all(exp.Column)]
+
+
+def _pivot_name_value(value: exp.Expression) -> str:
+    value = value.this if isinstance(value, exp.PivotAlias) else value
+    return (value.this if isinstance(value, exp.Literal) else value.sql()).lower()
+
+
 def pivot_outputs(pivot: exp.Pivot, base: dict[str, frozenset[Dependency]]) -> dict[str, frozenset[Dependency]]:
     """The columns a PIVOT or UNPIVOT yields from a relation whose columns are `base`.
 
     UNPIVOT: the unpivoted columns are replaced by the name column (carries
-    nothing) and the value column(s) (carry all of them). PIVOT with an IN
-    list: one column per value, carrying the aggregated columns; the rest group.
+    nothing) and the value column(s), the k-th carrying the k-th column of
+    every unpivoted group. PIVOT with an IN list: one column per value and
+    aggregate, carrying what that aggregate carries; the columns no aggregate
+    or IN reads group.
     """
-    def columns_in(node: exp.Expression) -> set[str]:
-        return {c.name.lower() for c in node.find_all(exp.Column)} | (
-            {node.name.lower()} if isinstance(node, exp.Identifier) else set())
-
+    fields = pivot.args.get("fields") or []
     if pivot.args.get("unpivot"):
-        fields = pivot.args.get("fields") or []
         if len(fields) != 1 or not isinstance(fields[0], exp.In):
             raise Unresolved("an UNPIVOT the checker cannot read")
-        consumed = set().union(*(columns_in(e) for e in fields[0].expressions))
+        groups = [_names(entry) for entry in fields[0].expressions]
+        consumed = {name for group in groups for name in group}
         out = {name: deps for name, deps in base.items() if name not in consumed}
-        values = _union(base.get(name, EMPTY) for name in consumed)
-        for name_column in columns_in(fields[0].this):
+        for name_column in _names(fields[0].this):
             out[name_column] = EMPTY
-        for value_column in pivot.expressions:
-            for name in columns_in(value_column):
-                out[name] = values
+        values = [name for value in pivot.expressions for name in _names(value)]
+        aligned = all(len(group) == len(values) for group in groups)
+        for k, value in enumerate(values):
+            columns = [group[k] for group in groups] if aligned else consumed
+            out[value] = _union(base.get(c, EMPTY) for c in columns)
         return out
     names = [c.name.lower() for c in pivot.args.get("columns") or []]
     if not names:
         raise Unresolved("a PIVOT without an IN list names its columns from the data")
-    used = set()
-    carried: frozenset[Dependency] = EMPTY
+    aggregates: list[tuple[str, frozenset[Dependency]]] = []
+    used: set[str] = set()
     for aggregate in pivot.expressions:
-        columns = columns_in(aggregate)
+        columns = {c.name.lower() for c in aggregate.find_all(exp.Column)}
         used |= columns
         deps = _union(base.get(c, EMPTY) for c in columns)
-        carried |= _relabel(deps, COUNTED) if isinstance(aggregate.unalias(), exp.Count) else deps
-    for pivot_field in pivot.args.get("fields") or []:
-        used |= columns_in(pivot_field.this)
+        counted = isinstance(aggregate.unalias(), (exp.Count, exp.ApproxDistinct))
+        aggregates.append((aggregate.alias.lower() if isinstance(aggregate, exp.Alias) else "",
+                           _relabel(deps, COUNTED) if counted else deps))
+    for pivot_field in fields:
+        used |= set(_names(pivot_field.this))
     out = {name: deps for name, deps in base.items() if name not in used}
+    everything = _union(deps for _, deps in aggregates)
     for name in names:
-        out[name] = carried
+        matching = [deps for alias, deps in aggregates if alias and (name.endswith("_" + alias) or name.startswith(alias + "_"))]
+        out[name] = matching[0] if len(matching) == 1 else everything
     return out
 
 
@@ -586,7 +696,20 @@ def _statement_pivot(statement: exp.Pivot, schema: MappingSchema, dialect: str) 
     relation = _relation(table)
     base = {c.lower(): frozenset({Dependency(relation, c.lower())}) for c in known}
     if not statement.args.get("unpivot"):
-        raise Unresolved("a PIVOT statement names its columns from the data")
+        fields = statement.expressions
+        if len(fields) != 1 or not isinstance(fields[0], exp.In) or not fields[0].expressions:
+            raise Unresolved("a PIVOT statement without an IN list names its columns from the data")
+        aggregates = list(statement.args.get("using") or [])
+        suffixed = len(aggregates) > 1 or any(isinstance(a, exp.Alias) for a in aggregates)
+        names = [f"{_pivot_name_value(v)}_{a.alias_or_name}" if suffixed else _pivot_name_value(v)
+                 for v in fields[0].expressions for a in aggregates]
+        columns = exp.Pivot(expressions=aggregates, fields=fields, columns=[exp.to_identifier(n) for n in names])
+        out = pivot_outputs(columns, base)
+        group = statement.args.get("group")
+        if group is not None:
+            kept = {c.name.lower() for c in group.find_all(exp.Column)} | set(names)
+            out = {name: deps for name, deps in out.items() if name in kept}
+        return ModelTrace(columns=out, tables=frozenset({relation}), stars_over=frozenset({relation}))
     into = statement.args.get("into")
     if into is None:
         name_column, value_columns = "name", ["value"]
@@ -651,6 +774,8 @@ def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozense
             for source in scope.sources.values():
                 if isinstance(source, exp.Table) and not isinstance(source.this, exp.Identifier):
                     tracer._table_function_deps(source.this, scope)  # fails on readers of outside data
+                elif isinstance(source, exp.Table) and _reads_file(source, dialect):
+                    raise Unresolved(f"reads the file {source.name}, whose rows the checker cannot see")
         columns = _by_name(tracer.scope_outputs(root))
         return ModelTrace(columns=columns, tables=frozenset(_physical_tables(root)),
                           unknown_tables=frozenset(tracer.unknown_tables),
