@@ -17,20 +17,26 @@ def explain(project: Project, target: str) -> str:
                          f"{'no' if not matches else len(matches)} models match {model_name!r}.")
     traces = trace_project(project).traces
     lines: list[str] = []
+    shown: set[tuple[str, str]] = set()
 
-    def walk(uid: str, name: str, transform: str, depth: int, seen: frozenset[tuple[str, str]]) -> None:
+    def walk(uid: str, name: str, transform: str, depth: int) -> None:
         node = project.nodes.get(uid)
         pii = " [PII]" if node is not None and name in node.pii_columns else ""
-        lines.append(f"{'    ' * depth}{'<- ' if depth else ''}{uid}.{name}{pii}" + (f"  ({transform})" if depth else ""))
+        line = f"{'    ' * depth}{'<- ' if depth else ''}{uid}.{name}{pii}" + (f"  ({transform})" if depth else "")
         trace = traces.get(uid)
-        if trace is None or (uid, name) in seen:
+        if trace is not None and (uid, name) in shown:
+            lines.append(line + "  (upstream shown above)")  # a column reached twice is expanded once
+            return
+        lines.append(line)
+        shown.add((uid, name))
+        if trace is None:
             return
         if trace.unresolved:
             lines.append(f"{'    ' * (depth + 1)}?? unresolved: {trace.unresolved}")
             return
-        for dep in sorted(trace.columns.get(name, ()), key=lambda d: (d.relation, d.column)):
+        for dep in sorted(trace.columns.get(name, ()), key=lambda d: (d.relation, d.column, d.transform)):
             parent = project.node_for(dep.relation) or ".".join(dep.relation)
-            walk(parent, dep.column, dep.transform, depth + 1, seen | {(uid, name)})
+            walk(parent, dep.column, dep.transform, depth + 1)
 
-    walk(matches[0], column.lower(), "", 0, frozenset())
+    walk(matches[0], column.lower(), "", 0)
     return "\n".join(lines) + "\n"

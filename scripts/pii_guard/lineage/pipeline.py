@@ -24,7 +24,7 @@ from pii_guard.lineage.propagate import Flows, propagate
 from pii_guard.lineage.report import Report, build_report
 from pii_guard.lineage.select import select_models
 from pii_guard.lineage.schemas import KnownColumns, initial_columns, schema_for
-from pii_guard.lineage.trace import ModelTrace, names_one_of, trace_model
+from pii_guard.lineage.trace import EPHEMERAL_PREFIX, ModelTrace, names_one_of, trace_model
 from pii_guard.lineage.validate import nothing_to_check
 
 Relation = tuple[str, ...]
@@ -217,7 +217,11 @@ def _unresolved(project: Project, traces: dict[str, ModelTrace], models: list[st
             reasons[uid] = trace.unresolved
         else:
             unknown = sorted(".".join(p for p in rel if p) for rel in trace.unknown_tables if project.resolve(rel) is None)
-            if unknown:
+            inlined = sorted({dep.relation[1] for deps in trace.columns.values() for dep in deps
+                              if dep.relation[0] == EPHEMERAL_PREFIX and project.node_for(dep.relation) is None})
+            if inlined:
+                reasons[uid] = f"reads the inlined CTE {EPHEMERAL_PREFIX}{inlined[0]}, which is no ephemeral model of this project"
+            elif unknown:
                 reasons[uid] = (f"reads {', '.join(unknown)}, which is neither a node of this project nor in "
                                 "catalog.json: declare it as a dbt source (with its columns), or ref() it")
     return reasons

@@ -272,7 +272,7 @@ def _by_relation(nodes: dict[str, Node]) -> dict[tuple[str, ...], str]:
     for uid, node in sorted(nodes.items(), key=lambda item: (rank[item[1].resource_type], item[0])):
         if node.materialized == "ephemeral":
             # Inlined as a CTE by that name; trace.EPHEMERAL_PREFIX.
-            chosen[("__dbt__cte__", node.name.lower())] = uid
+            chosen[("__dbt__cte__", node.relation[2] or node.name.lower())] = uid  # named after its alias
             continue
         primary = chosen.setdefault(node.relation, uid)
         nodes[primary].pii_columns |= node.pii_columns

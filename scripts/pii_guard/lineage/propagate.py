@@ -45,7 +45,9 @@ def propagate(declared: set[Column], traces: dict[str, ModelTrace], order: list[
         trace = traces.get(uid)
         if trace is None or uid in unresolved or trace.unresolved:
             continue
-        edges = [((uid, output), dep) for output, deps in trace.columns.items() for dep in deps if dep.passes_value]
+        # Sorted: the first origin found, and so the path reported, must not depend on hashing.
+        edges = [((uid, output), dep) for output, deps in trace.columns.items()
+                 for dep in sorted(deps, key=lambda d: (d.relation, d.column, d.transform)) if dep.passes_value]
         changed = True
         while changed:  # a model that reads itself ({{ this }}) needs more than one pass
             changed = False

@@ -89,8 +89,8 @@ def _why_unresolved(project: Project, traced: TracedProject, uid: str) -> str | 
         # Fail closed: what an unanalysable model passes on is unknown.
         return f"reads {', '.join(blocked)}, which could not be analysed"
     trace = traced.traces[uid]
-    for column in trace.columns:
-        for origin in traced.flows.get((uid, column), {}):
+    for column in sorted(trace.columns):
+        for origin in sorted(traced.flows.get((uid, column), {})):
             if origin[1] == UNKNOWN:
                 return f"column {column} derives from {origin[0]}, which could not be analysed"
     return None

@@ -57,12 +57,14 @@ FILE_FORMATS = {"parquet", "csv", "json", "orc", "avro", "text", "delta", "binar
 # Expressions whose value derives from no column.
 VALUE_FREE = (exp.Literal, exp.Null, exp.Boolean, exp.DataType, exp.Var, exp.Identifier, exp.RawString,
               exp.Placeholder, exp.Parameter, exp.SessionParameter, exp.JSONPath, exp.JSONPathPart,
-              exp.HexString, exp.ByteString, exp.National, exp.TableAlias)
+              exp.HexString, exp.ByteString, exp.National, exp.TableAlias, exp.BitString, exp.UnicodeString)
 # Expressions whose value derives from all of their children.
 COMBINING = (exp.Func, exp.Binary, exp.Unary, exp.Alias, exp.Bracket, exp.Tuple, exp.PropertyEQ,
              exp.Slice, exp.Kwarg, exp.Interval, exp.Distinct, exp.Ordered, exp.Order, exp.Between,
              exp.In, exp.IgnoreNulls, exp.RespectNulls, exp.WithinGroup, exp.HavingMax, exp.Collate,
-             exp.Dot, exp.Limit, exp.ColumnDef, exp.Escape, exp.JSONKeyValue, exp.PivotAlias)
+             exp.Dot, exp.Limit, exp.ColumnDef, exp.Escape, exp.JSONKeyValue, exp.PivotAlias, exp.AtTimeZone,
+             exp.FromTimeZone, exp.Any, exp.All, exp.Introducer, exp.FormatJson, exp.JSONValue,
+             exp.JSONExtractQuote, exp.OnCondition, exp.ScopeResolution, exp.TranslateCharacters, exp.Variadic)
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,10 @@ def _is_star(projection: exp.Expression) -> bool:
 class _Tracer:
     """Traces the scopes of one qualified query; memoizes each scope's outputs."""
 
-    def __init__(self, root: Scope, schema: MappingSchema, dialect: str, partial: frozenset[Relation]) -> None:
+    def __init__(self, root: Scope, schema: MappingSchema, dialect: str, partial: frozenset[Relation],
+                 stars: set[Relation]) -> None:
         self.schema = schema
+        self.stars = stars
         self.dialect = dialect
         self.partial = partial
         self.outputs: dict[int, Outputs] = {}
@@ -223,6 +227,10 @@ class _Tracer:
             return self.scope_outputs(inner[0])
         if not isinstance(query, exp.Select):
             raise Unresolved(f"cannot trace a {type(query).__name__} query")
+        if not query.selects:
+            raise Unresolved("a SELECT with no columns: a macro that reads the warehouse (dbt_utils.star, "
+                             "union_relations, get_columns_in_relation) compiled without it; build or seed the "
+                             "relations it reads, then compile again")
         outputs: Outputs = []
         for projection in query.selects:
             if _is_star(projection):
@@ -339,7 +347,15 @@ class _Tracer:
         if isinstance(node, exp.Filter):
             return self.deps(node.this, scope)
         if isinstance(node, (exp.Count, exp.ApproxDistinct)):
+            if isinstance(node.this, exp.Star):  # count(*) reads no column
+                return EMPTY
             return _relabel(self._children(node, scope), COUNTED)
+        if isinstance(node, exp.Comprehension):  # [f(x) for x in list if cond]: the list, through f
+            self.lambda_vars.append({node.expression.name.lower()})
+            try:
+                return self.deps(node.this, scope) | self.deps(node.args["iterator"], scope)
+            finally:
+                self.lambda_vars.pop()
         if isinstance(node, exp.Exists):
             return EMPTY
         if isinstance(node, (exp.Subquery, exp.Query)):
@@ -474,7 +490,10 @@ class _Tracer:
             if name not in outputs:
                 if name == alias:  # `select u from unnest(...) as u`, `select s from (...) as s`
                     return _union(outputs.values())
-                raise Unresolved(f"column {name} is not an output of {alias}")
+                short = sorted(".".join(p for p in rel if p) for rel in self.stars if names_one_of(rel, self.partial))
+                hint = (f": the * over {', '.join(short)} expanded only the columns its yml declares; declare them "
+                        "all, or pass catalog.json (`dbt docs generate`)") if short else ""
+                raise Unresolved(f"column {name} is not an output of {alias}{hint}")
             cte = source.expression.parent
             if isinstance(cte, exp.CTE) and cte.alias.lower().startswith(EPHEMERAL_PREFIX):
                 # A hop through the ephemeral model, traced on its own.
@@ -750,6 +769,8 @@ def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozense
     whose known columns may not be all they have (declared in yml only).
     `this`: the model's own relation (an incremental model reads `{{ this }}`),
     which has the columns the model selects when nothing else says."""
+    read: set[Relation] = set()
+    unknown: set[Relation] = set()
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
         if len(statements) != 1:
@@ -769,7 +790,11 @@ def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozense
         root = build_scope(qualified)
         if root is None:
             return ModelTrace(unresolved="the SQL is not a query")
-        tracer = _Tracer(root, schema, dialect, partial)
+        tables = _physical_tables(root)
+        read.update(tables)
+        unknown.update(t for t in tables if schema.find(exp.table_(t[2], db=t[1] or None, catalog=t[0] or None),
+                                                        raise_on_missing=False) is None)
+        tracer = _Tracer(root, schema, dialect, partial, stars)
         for scope in root.traverse():
             for source in scope.sources.values():
                 if isinstance(source, exp.Table) and not isinstance(source.this, exp.Identifier):
@@ -777,14 +802,15 @@ def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozense
                 elif isinstance(source, exp.Table) and _reads_file(source, dialect):
                     raise Unresolved(f"reads the file {source.name}, whose rows the checker cannot see")
         columns = _by_name(tracer.scope_outputs(root))
-        return ModelTrace(columns=columns, tables=frozenset(_physical_tables(root)),
-                          unknown_tables=frozenset(tracer.unknown_tables),
+        return ModelTrace(columns=columns, tables=frozenset(tables),
+                          unknown_tables=frozenset(tracer.unknown_tables | unknown),
                           undeclared_reads=frozenset(tracer.undeclared_reads),
                           stars_over=frozenset(stars | tracer.stars_over))
     except Unresolved as problem:
-        return ModelTrace(unresolved=str(problem))
+        reason = str(problem)
     except SqlglotError as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return ModelTrace(unresolved=f"sqlglot cannot analyse it: {first_line}")
+        reason = f"sqlglot cannot analyse it: {first_line}"
     except RecursionError:
-        return ModelTrace(unresolved="the SQL nests too deeply to analyse")
+        reason = "the SQL nests too deeply to analyse"
+    return ModelTrace(unresolved=reason, tables=frozenset(read), unknown_tables=frozenset(unknown))
