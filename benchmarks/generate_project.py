@@ -1,6 +1,8 @@
 """Generate a dbt project of N models with PII, for benchmarks.
 
-Shape, repeated with a fixed random seed: raw sources with PII columns;
+Shape, repeated with a fixed random seed: raw sources with PII columns,
+every column declared in sources.yml with its data_type (so a check without
+catalog.json knows them; write_catalog gives the same columns and types);
 staging models that protect them with pii_guard macros (every seventh one
 "forgets" and renames the raw email as email_hash); intermediate models as
 CTE chains, joins, unions, star pass-throughs and ephemeral models; and safe
@@ -9,26 +11,33 @@ All models share one column set, so stars and unions line up.
 
 >>> import tempfile, pathlib
 >>> root = pathlib.Path(tempfile.mkdtemp())
->>> generate(root, models=60).models
-60
+>>> generated = generate(root, models=60)
+>>> generated.models, len(generated.columns)
+(60, 60)
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # Real marts are wide: 16 plain attributes ride along with the PII-derived columns.
 ATTRIBUTES = [f"attr_{i:02d}" for i in range(1, 17)]
 COLUMNS = ["id", "email_hash", "phone_masked", "age_band", "zip3", "amount", "created_at", "status"] + ATTRIBUTES
+# The aggregating safe marts' columns.
+MART_COLUMNS = ["age_band", "zip3", "status", "orders", "customers", "revenue"]
 RAW_COLUMNS = {
     "id": False, "email": True, "phone": True, "full_name": True, "birth_date": True,
     "zip": True, "amount": False, "created_at": False, "status": False,
     **{name: False for name in ATTRIBUTES},
 }
+# Every raw column is declared in sources.yml with this data_type, and the
+# catalog gives the same, so a check without catalog.json knows the same
+# columns as one with it.
+RAW_TYPE = "VARCHAR"
 
 
 @dataclass
@@ -37,6 +46,8 @@ class Generated:
     models: int
     safe_models: int
     sources: int
+    # Model name -> its output columns, in order (what dbt would build).
+    columns: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _staging(source: str, leaky: bool) -> str:
@@ -131,7 +142,8 @@ def generate(path: Path, models: int, seed: int = 7) -> Generated:
     (path / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     tables = "\n".join(
         f"      - name: raw_{i}\n        columns:\n"
-        + "\n".join(f"          - name: {c}\n            config: {{meta: {{pii: {str(p).lower()}}}}}"
+        + "\n".join(f"          - name: {c}\n            data_type: {RAW_TYPE.lower()}\n"
+                    f"            config: {{meta: {{pii: {str(p).lower()}}}}}"
                     for c, p in RAW_COLUMNS.items())
         for i in range(sources)
     )
@@ -139,10 +151,12 @@ def generate(path: Path, models: int, seed: int = 7) -> Generated:
         f"version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n{tables}\n"
     )
     names: list[str] = []
+    columns: dict[str, list[str]] = {}
     for i in range(sources):
         name = f"stg_{i}"
         (path / "models" / "staging" / f"{name}.sql").write_text(_staging(f"raw_{i}", leaky=i % 7 == 3))
         names.append(name)
+        columns[name] = COLUMNS
     safe = 0
     for k in range(models - sources):
         # Parents mostly from the last few dozen models: long chains and wide fan-in.
@@ -150,13 +164,16 @@ def generate(path: Path, models: int, seed: int = 7) -> Generated:
         parents = [rng.choice(window), rng.choice(names)]
         if k % 10 == 9:
             name = f"mart_{k}"
-            (path / "models" / "marts" / f"{name}.sql").write_text(_safe_mart(parents[0], star=k % 20 == 19))
+            star = k % 20 == 19
+            (path / "models" / "marts" / f"{name}.sql").write_text(_safe_mart(parents[0], star=star))
+            columns[name] = COLUMNS if star else MART_COLUMNS
             safe += 1
             continue  # marts are leaves
         name = f"int_{k}"
         (path / "models" / "intermediate" / f"{name}.sql").write_text(_intermediate(k % 5, parents))
         names.append(name)
-    return Generated(path=path, models=models, safe_models=safe, sources=sources)
+        columns[name] = COLUMNS
+    return Generated(path=path, models=models, safe_models=safe, sources=sources, columns=columns)
 
 
 def write_catalog(path: Path, database: str, sources: int) -> Path:
@@ -167,7 +184,7 @@ def write_catalog(path: Path, database: str, sources: int) -> Path:
     entries = {
         f"source.generated.raw.raw_{i}": {
             "metadata": {"database": database, "schema": "raw", "name": f"raw_{i}", "type": "BASE TABLE"},
-            "columns": {c: {"name": c, "type": "VARCHAR", "index": n} for n, c in enumerate(RAW_COLUMNS, 1)},
+            "columns": {c: {"name": c, "type": RAW_TYPE, "index": n} for n, c in enumerate(RAW_COLUMNS, 1)},
         }
         for i in range(sources)
     }
