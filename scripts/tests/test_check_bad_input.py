@@ -524,6 +524,21 @@ def _fuzz(capsys: pytest.CaptureFixture[str], project: Path, target: Path, docum
     return codes
 
 
+def _field_variants(document: dict) -> list[tuple[str, bytes]]:
+    """The document with each field in turn replaced by each wrong value, or
+    deleted, as JSON (which is YAML too)."""
+    variants = []
+    for path in _field_paths(document):
+        for value in REPLACEMENTS + ["delete"]:
+            changed = copy.deepcopy(document)
+            if value == "delete":
+                _delete(changed, path)
+            else:
+                _set(changed, path, value)
+            variants.append((f"{path} = {value!r}", json.dumps(changed).encode()))
+    return variants
+
+
 def test_fuzz_manifest_truncations(project, capsys):
     whole = json.dumps(valid_manifest(project), indent=1).encode()
     sizes = sorted({len(whole) * i // 50 for i in range(50)} | {len(whole) - 1})
@@ -534,15 +549,7 @@ def test_fuzz_manifest_truncations(project, capsys):
 
 def test_fuzz_manifest_fields(project, capsys):
     manifest = valid_manifest(project)
-    documents = []
-    for path in _field_paths(manifest):
-        for value in REPLACEMENTS + ["delete"]:
-            changed = copy.deepcopy(manifest)
-            if value == "delete":
-                _delete(changed, path)
-            else:
-                _set(changed, path, value)
-            documents.append((f"{path} = {value!r}", json.dumps(changed).encode()))
+    documents = _field_variants(manifest)
     codes = _fuzz(capsys, project, project / "target" / "manifest.json", documents, check_args(project))
     assert len(documents) > 700
     # Many replacements are refused, many others still check: both must happen.
@@ -552,15 +559,7 @@ def test_fuzz_manifest_fields(project, capsys):
 def test_fuzz_catalog_fields(project, capsys):
     catalog = valid_catalog()
     target = project / "target" / "catalog.json"
-    documents = []
-    for path in _field_paths(catalog):
-        for value in REPLACEMENTS + ["delete"]:
-            changed = copy.deepcopy(catalog)
-            if value == "delete":
-                _delete(changed, path)
-            else:
-                _set(changed, path, value)
-            documents.append((f"{path} = {value!r}", json.dumps(changed).encode()))
+    documents = _field_variants(catalog)
     whole = json.dumps(catalog).encode()
     documents += [(f"first {n} bytes", whole[:n]) for n in range(0, len(whole), max(1, len(whole) // 50))]
     codes = _fuzz(capsys, project, target, documents, check_args(project))
@@ -570,14 +569,6 @@ def test_fuzz_catalog_fields(project, capsys):
 def test_fuzz_dbt_project_yml(project, capsys):
     entry = {"model": "safe_people", "column": "id", "reason": "reviewed", "unresolved": False}
     config = {"name": "p", "vars": {"pii_guard_allow": [entry]}}
-    documents = []
-    for path in _field_paths(config):
-        for value in REPLACEMENTS + ["delete"]:
-            changed = copy.deepcopy(config)
-            if value == "delete":
-                _delete(changed, path)
-            else:
-                _set(changed, path, value)
-            documents.append((f"{path} = {value!r}", json.dumps(changed).encode()))  # JSON is YAML
+    documents = _field_variants(config)
     codes = _fuzz(capsys, project, project / "dbt_project.yml", documents, check_args(project))
     assert codes.get(2, 0) > 10 and codes.get(0, 0) + codes.get(1, 0) > 10, codes
