@@ -23,13 +23,22 @@ VALUES = [
 ]
 KEY_TUPLES = [["a", "bc"], ["ab", "c"], [None, "x"], ["", "x"], ["-", "x"], ["null", "x"], [None, None], ["é", "ü"]]
 SUBJECTS = ["patient-1", "patient-2", "1001", "Zoë", ""]
+# Keys that a careless channel would mangle (PGOPTIONS, a shell, a SQL
+# literal, a template): each must give these pseudonyms on every engine.
+AWKWARD_KEYS = [
+    "backslash \\ and \\n in the middle, 0123456789",
+    "trailing whitespace 0123456789abcdef \n ",
+    " leading space, 'quotes', \"double\", ${braces} and ; 0123",
+    "Zoë-Bruno-Díaz-東京都-key-0123456789abcdef",
+]
+AWKWARD_VALUES = ["ann.lee@example.com", "Zoë"]
 PATH = Path(__file__).with_name("pseudonym_vectors.json")
 
 
-def mac(text: str | None) -> str | None:
+def mac(text: str | None, key: str = TEST_KEY) -> str | None:
     if text is None:
         return None
-    return hmac.new(TEST_KEY.encode(), text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key.encode(), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def normalized(value: str | None, how: str | None) -> str | None:
@@ -54,6 +63,9 @@ def vectors() -> dict:
             {"subject": s, **{f"max_days_{m}": int(mac("pii_guard.shift_date:" + s)[:8], 16) % (2 * m + 1) - m
                               for m in (1, 30, 365)}}
             for s in SUBJECTS
+        ],
+        "awkward_keys": [
+            {"key": key, "hash_pii": {value: mac(value, key) for value in AWKWARD_VALUES}} for key in AWKWARD_KEYS
         ],
     }
 

@@ -7,6 +7,8 @@
 
     {{ pii_guard.age_bucket('birth_date', boundaries=[18, 30, 65]) }} -#}
 {% macro age_bucket(dob, as_of='current_date', boundaries=[18, 26, 36, 51, 65], top_code=90) -%}
+  {{ pii_guard.require_expression('age_bucket', 'dob', dob) }}
+  {{ pii_guard.require_expression('age_bucket', 'as_of', as_of) }}
   {%- if top_code is not number or top_code is string or top_code < 1 or top_code > 90 or top_code != top_code | int -%}
     {{ pii_guard.argument_error('age_bucket', "top_code must be a whole number from 1 to 90 (HIPAA Safe Harbor puts every age over 89 in one band); got " ~ top_code ~ ".") }}
   {%- endif -%}

@@ -8,6 +8,8 @@
 
     {{ pii_guard.age_years('birth_date', as_of="date '2024-01-01'") }} -#}
 {% macro age_years(dob, as_of='current_date') -%}
+  {{ pii_guard.require_expression('age_years', 'dob', dob) }}
+  {{ pii_guard.require_expression('age_years', 'as_of', as_of) }}
   {{ return(adapter.dispatch('age_years', 'pii_guard')(dob, as_of)) }}
 {%- endmacro %}
 

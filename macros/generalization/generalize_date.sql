@@ -5,6 +5,7 @@
 
     {{ pii_guard.generalize_date('visit_date', grain='quarter') }} -#}
 {% macro generalize_date(column, grain='month') -%}
+  {{ pii_guard.require_expression('generalize_date', 'column', column) }}
   {%- if grain not in ['month', 'quarter', 'year'] -%}
     {{ pii_guard.argument_error('generalize_date', "grain must be 'month', 'quarter' or 'year'; got " ~ grain ~ ".") }}
   {%- endif -%}

@@ -8,6 +8,7 @@
 
     {{ pii_guard.generalize_zip('zip') }} -#}
 {% macro generalize_zip(zip, digits=3) -%}
+  {{ pii_guard.require_expression('generalize_zip', 'zip', zip) }}
   {%- if digits not in [1, 2, 3] or digits is sameas true -%}
     {{ pii_guard.argument_error('generalize_zip', "digits must be 1, 2 or 3 (HIPAA Safe Harbor allows at most the first three digits); got " ~ digits ~ ".") }}
   {%- endif -%}

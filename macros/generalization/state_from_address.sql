@@ -6,6 +6,7 @@
 
     {{ pii_guard.state_from_address('mailing_address') }} -#}
 {% macro state_from_address(address) -%}
+  {{ pii_guard.require_expression('state_from_address', 'address', address) }}
   {{ return(adapter.dispatch('state_from_address', 'pii_guard')(address)) }}
 {%- endmacro %}
 

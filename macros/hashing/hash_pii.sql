@@ -7,6 +7,7 @@
 
     {{ pii_guard.hash_pii('email', normalize='email') }} -#}
 {% macro hash_pii(column, normalize=none) -%}
+  {{ pii_guard.require_expression('hash_pii', 'column', column, "To hash several columns together, use surrogate_key(['a', 'b']).") }}
   {%- if normalize not in [none, 'email', 'phone', 'text'] -%}
     {{ pii_guard.argument_error('hash_pii', "normalize must be none, 'email', 'phone' or 'text'; got " ~ normalize ~ ".") }}
   {%- endif -%}

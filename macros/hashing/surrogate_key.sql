@@ -15,6 +15,9 @@
   {%- if columns is not iterable or columns is mapping or columns | length == 0 -%}
     {{ pii_guard.argument_error('surrogate_key', "columns must be a column name or a non-empty list of column names; got " ~ columns ~ ".") }}
   {%- endif -%}
+  {%- for column in columns -%}
+    {{ pii_guard.require_expression('surrogate_key', 'each of columns', column) }}
+  {%- endfor -%}
   {{ return(adapter.dispatch('surrogate_key', 'pii_guard')(columns)) }}
 {%- endmacro %}
 

@@ -11,43 +11,75 @@
   {{ pii_guard.unsupported_adapter(macro_name) }}
 {%- endmacro %}
 
-{#- DuckDB has sha256 but no HMAC. The pii_guard dbt-duckdb plugin sets the padded
-    key blocks as variables on every cursor, so a row costs two SHA-256 calls:
-    sha256(outer || unhex(sha256(inner || message))).
-    Without the variables (no plugin, a missing or short key, or a view read
-    from a session without the plugin) the query fails with the reason instead
-    of returning NULL or an unkeyed hash. -#}
-{#- PostgreSQL: pgcrypto's hmac() with the key from the session setting
-    pii_guard.key (PGOPTIONS="-c pii_guard.key=..."). The error branch reads the
-    setting (as zero characters) so the planner cannot fold it into an error
-    raised on every query. -#}
+{#- PostgreSQL: the key is never in dbt's session, where any view or policy
+    dbt reads could read it. `pii-guard postgres-keyring` stores it in a table
+    only the role pii_guard_keyholder can read, behind a SECURITY DEFINER
+    function that hashes with it (fixed search_path, schema-qualified calls).
+    dbt's role may execute the function, nothing more. -#}
 {% macro postgres__keyed_hmac_hex(text_expression, macro_name) -%}
-case when coalesce(octet_length(current_setting('pii_guard.key', true)), 0) < 32
-  then cast(cast(coalesce(left(current_setting('pii_guard.key', true), 0), '') || 'pii_guard.{{ macro_name }}: the session setting pii_guard.key is missing or shorter than 32 bytes. Set it from DBT_ENV_SECRET_PII_GUARD_KEY (PGOPTIONS="-c pii_guard.key=$DBT_ENV_SECRET_PII_GUARD_KEY") in the environment that runs dbt; see the README, Key setup.' as integer) as text)
-  else encode(hmac(convert_to({{ text_expression }}, 'UTF8'), convert_to(current_setting('pii_guard.key', true), 'UTF8'), 'sha256'), 'hex')
-end
+  {%- if execute and flags.WHICH in ['run', 'build', 'test', 'snapshot', 'seed', 'run-operation'] -%}
+    {%- set usable = run_query("select coalesce(has_function_privilege(to_regprocedure('pii_guard_keyring.hmac_sha256_hex(text)'), 'execute'), false)") -%}
+    {%- if not usable.columns[0].values()[0] -%}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": the role dbt connects as cannot execute pii_guard_keyring.hmac_sha256_hex(text). Install the key in this database with `pii-guard postgres-keyring --grant " ~ target.user ~ "` (DBT_ENV_SECRET_PII_GUARD_KEY set, connected as an admin); see the README, Key setup.") }}
+    {%- endif -%}
+  {%- endif -%}
+pii_guard_keyring.hmac_sha256_hex({{ text_expression }})
 {%- endmacro %}
 
-{#- Spark 4.3+: the native hmac() with the key from the session configuration
-    spark.pii_guard.key (the profile's server_side_parameters), which Spark
-    substitutes for ${spark.pii_guard.key} when it parses the statement. The
-    literal is raw (r'...') so backslashes in the key reach hmac() unchanged;
-    an unset configuration substitutes as '' and fails the length check.
+{#- Spark 4.3+: the native hmac() with the key from the Spark driver's
+    environment. Spark substitutes ${env:DBT_ENV_SECRET_PII_GUARD_KEY} with the
+    variable's value when it parses each statement; dbt-spark's session method
+    starts the driver JVM from dbt's process, which inherits dbt's
+    environment, so no command line and no Spark configuration holds the key.
+    The literal is raw (r'...'): backslashes reach hmac() unchanged.
+    Substitution is plain text, so before running anything keyed the macro asks
+    the driver (reflect: the result is three booleans, never the key) whether
+    the key holds what the text cannot carry: a single quote (it would end the
+    literal, and Spark's parse error would print the statement, key included),
+    `${` (Spark would expand it inside the key), or U+FFFD (the JVM could not
+    decode it: a non-UTF-8 locale). Those keys are refused with a compile
+    error. In SQL, an unset variable stays the unsubstituted reference (as it
+    does with substitution turned off), and it, a key shorter than 32 bytes, one
+    with fewer than 8 different byte values or with U+FFFD all raise instead of
+    hashing; Spark folds that check to a constant once per statement.
     Because the substituted text holds the key, a view (whose text Spark keeps
     in its metastore) is refused at compile time. -#}
 {% macro spark__keyed_hmac_hex(text_expression, macro_name) -%}
-  {%- if model is mapping and model.get('config', {}).get('materialized') in ['view', 'materialized_view'] -%}
-    {{ pii_guard.argument_error(macro_name, "on Spark a model that uses keyed macros cannot be a view: Spark stores a view's SQL text in its metastore after substituting ${spark.pii_guard.key}, so the view would hold the key. Materialize " ~ model.get('name') ~ " as a table (or incremental).") }}
+  {%- if model is mapping and model.get('resource_type') == 'model' and model.get('config', {}).get('materialized') in ['view', 'materialized_view'] -%}
+    {{ pii_guard.argument_error(macro_name, "on Spark a model that uses keyed macros cannot be a view: Spark stores a view's SQL text in its metastore after substituting ${env:DBT_ENV_SECRET_PII_GUARD_KEY}, so the view would hold the key. Materialize " ~ model.get('name') ~ " as a table (or incremental).") }}
   {%- endif -%}
-case when octet_length(r'${spark.pii_guard.key}') < 32
-  then cast(raise_error('pii_guard.{{ macro_name }}: the Spark configuration spark.pii_guard.key is missing or shorter than 32 bytes. Set it from DBT_ENV_SECRET_PII_GUARD_KEY in server_side_parameters of the dbt profile; see the README, Key setup.') as string)
-  else lower(hex(hmac(encode(r'${spark.pii_guard.key}', 'UTF-8'), encode({{ text_expression }}, 'UTF-8'))))
+  {%- if execute and flags.WHICH not in ['compile', 'docs', 'parse', 'list', 'ls'] -%}
+    {%- set unsafe = run_query("select instr(k, chr(39)) > 0, instr(k, concat('$', '{')) > 0, instr(k, decode(unhex('EFBFBD'), 'UTF-8')) > 0 from (select coalesce(reflect('java.lang.System', 'getenv', 'DBT_ENV_SECRET_PII_GUARD_KEY'), '') as k)").rows[0] -%}
+    {%- set reasons = [] -%}
+    {%- if unsafe[0] -%}{%- do reasons.append("contains a single quote, which would end the SQL literal Spark substitutes it into") -%}{%- endif -%}
+    {%- if unsafe[1] -%}{%- do reasons.append("contains '$" ~ "{', which Spark's variable substitution would expand inside the key") -%}{%- endif -%}
+    {%- if unsafe[2] -%}{%- do reasons.append("is not UTF-8 text the Spark driver can decode (run dbt under a UTF-8 locale, e.g. LANG=C.UTF-8)") -%}{%- endif -%}
+    {%- if reasons -%}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": on Spark DBT_ENV_SECRET_PII_GUARD_KEY " ~ (reasons | join('; and ')) ~ ". Generate a key with `pii-guard keygen` (64 hex characters) and set it in the environment that runs dbt; see the README, Key setup.") }}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set key = "r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}'" -%}
+case when {{ key }} = concat('$', '{env:DBT_ENV_SECRET_PII_GUARD_KEY}') or octet_length({{ key }}) < 32
+    or size(array_distinct(regexp_extract_all(hex(encode({{ key }}, 'UTF-8')), '..', 0))) < 8
+    or instr({{ key }}, decode(unhex('EFBFBD'), 'UTF-8')) > 0
+  then cast(raise_error('pii_guard.{{ macro_name }}: DBT_ENV_SECRET_PII_GUARD_KEY is missing from the environment of the Spark driver, shorter than 32 bytes, uses fewer than 8 different byte values or is not UTF-8 text. Set it to a key from `pii-guard keygen` in the environment that runs dbt (the Spark driver inherits it); see the README, Key setup.') as string)
+  else lower(hex(hmac(encode({{ key }}, 'UTF-8'), encode({{ text_expression }}, 'UTF-8'))))
 end
 {%- endmacro %}
 
+{#- DuckDB has sha256 but no HMAC, and SQL values (variables, literals) get
+    folded into plans that EXPLAIN and profiling print. The pii_guard dbt-duckdb
+    plugin registers pii_guard_hmac_sha256_hex(text), which holds the key in the
+    dbt process: SQL sees only the function's name and its results. Without an
+    acceptable key the function raises the reason; without the plugin a run
+    stops here with what to configure (a view read later from a session without
+    the plugin fails on the unknown function: never an unkeyed hash). -#}
 {% macro duckdb__keyed_hmac_hex(text_expression, macro_name) -%}
-case when getvariable('pii_guard_ipad') is null
-  then error(coalesce(getvariable('pii_guard_key_error'), 'pii_guard.{{ macro_name }}: this DuckDB session has no HMAC key. Enable the pii_guard plugin in the dbt profile (plugins: [{module: pii_guard.duckdb_plugin}]) and set DBT_ENV_SECRET_PII_GUARD_KEY in the environment that runs dbt.'))
-  else sha256(getvariable('pii_guard_opad') || unhex(sha256(getvariable('pii_guard_ipad') || encode({{ text_expression }}))))
-end
+  {%- if execute and flags.WHICH in ['run', 'build', 'test', 'snapshot', 'seed', 'run-operation'] -%}
+    {%- set registered = run_query("select count(*) from duckdb_functions() where function_name = 'pii_guard_hmac_sha256_hex'") -%}
+    {%- if registered.columns[0].values()[0] == 0 -%}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": this DuckDB session has no HMAC function. Enable the pii_guard plugin in the dbt profile (plugins: [{module: pii_guard.duckdb_plugin}]) and set DBT_ENV_SECRET_PII_GUARD_KEY in the environment that runs dbt; see the README, Key setup.") }}
+    {%- endif -%}
+  {%- endif -%}
+pii_guard_hmac_sha256_hex({{ text_expression }})
 {%- endmacro %}

@@ -6,6 +6,7 @@
 
     {{ pii_guard.mask_email('email') }} -#}
 {% macro mask_email(column) -%}
+  {{ pii_guard.require_expression('mask_email', 'column', column) }}
   {{ return(adapter.dispatch('mask_email', 'pii_guard')(column)) }}
 {%- endmacro %}
 

@@ -4,6 +4,7 @@
 
     {{ pii_guard.mask_phone('phone', keep_last=2) }} -#}
 {% macro mask_phone(column, keep_last=4) -%}
+  {{ pii_guard.require_expression('mask_phone', 'column', column) }}
   {%- if keep_last not in [0, 1, 2, 3, 4] or keep_last is sameas true or keep_last is sameas false -%}
     {{ pii_guard.argument_error('mask_phone', "keep_last must be a whole number from 0 to 4; got " ~ keep_last ~ ".") }}
   {%- endif -%}

@@ -3,6 +3,7 @@
 
     {{ pii_guard.redact('ssn') }} -#}
 {% macro redact(column) -%}
+  {{ pii_guard.require_expression('redact', 'column', column) }}
   {{ return(adapter.dispatch('redact', 'pii_guard')(column)) }}
 {%- endmacro %}
 

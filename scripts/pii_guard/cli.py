@@ -54,10 +54,49 @@ def _keygen(_: argparse.Namespace) -> int:
     return 0
 
 
+def _keyid(_: argparse.Namespace) -> int:
+    from pii_guard.key_identity import key_fingerprint
+
+    print(key_fingerprint(read_key(os.environ)))
+    return 0
+
+
 def _hash(args: argparse.Namespace) -> int:
     key = read_key(os.environ)
+    for position, value in enumerate(args.values, 1):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes arrive as surrogate escapes
+            from pii_guard.lineage.errors import InputError
+
+            raise InputError(f"VALUE {position} is not valid UTF-8 text: pass the value in UTF-8, "
+                             "as the warehouse holds it.") from None
     for value in args.values:
         print(pseudonym(value, key, args.normalize) or "NULL")
+    return 0
+
+
+def _postgres_keyring(args: argparse.Namespace) -> int:
+    from pii_guard.postgres_keyring import HMAC_FUNCTION, KeyringProblem, install_keyring
+
+    key = read_key(os.environ)
+    try:
+        import psycopg2
+    except ImportError:
+        raise KeyringProblem("pii_guard: postgres-keyring needs psycopg2; install pii-guard[postgres].") from None
+    try:
+        connection = psycopg2.connect(args.dsn)
+    except psycopg2.Error as error:
+        raise KeyringProblem(f"pii_guard: cannot connect to PostgreSQL ({str(error).strip()}); set --dsn "
+                             "or the PGHOST/PGPORT/PGUSER/PGDATABASE environment variables.") from None
+    try:
+        install_keyring(connection, key, args.grant)
+    except psycopg2.Error as error:
+        raise KeyringProblem(f"pii_guard: installing the keyring failed: {str(error).strip()}. Connect as a "
+                             "role that may create roles and schemas (the database owner or an admin).") from None
+    finally:
+        connection.close()
+    print(f"installed the key; {HMAC_FUNCTION}(text) may be executed by: {', '.join(args.grant)}")
     return 0
 
 
@@ -189,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keygen.set_defaults(run=_keygen)
 
+    keyid = commands.add_parser(
+        "keyid", help=f"print the fingerprint of {KEY_ENV_VAR}: safe to share, it tells only "
+        "whether two keys are the same (README, Key rotation)"
+    )
+    keyid.set_defaults(run=_keyid)
+
     hash_ = commands.add_parser(
         "hash",
         help="print the pseudonym hash_pii gives a value (key from the environment), "
@@ -197,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
     hash_.add_argument("values", nargs="+", metavar="VALUE")
     hash_.add_argument("--normalize", choices=NORMALIZERS, default=None)
     hash_.set_defaults(run=_hash)
+
+    keyring = commands.add_parser(
+        "postgres-keyring",
+        help=f"store {KEY_ENV_VAR} in a PostgreSQL database's keyring, readable only through "
+             "pii_guard's hashing function; run once per database and after each key rotation",
+    )
+    keyring.add_argument("--grant", nargs="+", required=True, metavar="ROLE",
+                         help="the role(s) dbt connects as: they may hash, never read the key")
+    keyring.add_argument("--dsn", default="", help="libpq connection string (default: the PG* environment variables)")
+    keyring.set_defaults(run=_postgres_keyring)
 
     check = commands.add_parser(
         "check", help="trace every column of every model and report PII that reaches a safe model"
@@ -220,10 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pii_guard.lineage.errors import InputError
+    from pii_guard.postgres_keyring import KeyringProblem
 
     try:
         return args.run(args)
-    except (KeyProblem, InputError) as problem:
+    except (KeyProblem, InputError, KeyringProblem) as problem:
         message = " ".join(str(problem).splitlines())  # one line, always
         print(f"error: {message}", file=sys.stderr)
         return 2

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from dbt_harness import BUILDS, INTEGRATION, DbtProject, require_ok
+from dbt_harness import BUILDS, INTEGRATION, KEY_ENV_VAR, DbtProject, require_ok
 
 
 @pytest.fixture(scope="session")
@@ -51,14 +51,25 @@ def built_project_pg(tmp_path_factory, dbt_packages, postgres):
 
 
 @pytest.fixture(scope="session")
-def built_project_spark(tmp_path_factory, dbt_packages):
+def spark_build_processes():
+    """Every process's command line while built_project_spark seeded and built
+    (filled by that fixture: request it first)."""
+    from process_sampler import CommandLineSampler
+
+    return CommandLineSampler()
+
+
+@pytest.fixture(scope="session")
+def built_project_spark(tmp_path_factory, dbt_packages, spark_build_processes):
     """The integration project seeded and built on a local SparkSession (dbt-spark's
-    session method) with --debug and a fresh key. Returns the project and the console."""
+    session method) with --debug and a fresh key, while spark_build_processes
+    samples every command line on the machine. Returns the project and the console."""
     project = DbtProject(tmp_path_factory.mktemp("build_spark"), key=secrets.token_hex(32), target="spark")
-    seed = project.dbt("seed", debug=True)
-    require_ok(seed, "dbt seed (spark)")
-    build = project.dbt("build", "--store-failures", debug=True)
-    require_ok(build, "dbt build (spark)")
+    with spark_build_processes:
+        seed = project.dbt("seed", debug=True)
+        require_ok(seed, "dbt seed (spark)")
+        build = project.dbt("build", "--store-failures", debug=True)
+        require_ok(build, "dbt build (spark)")
     return project, seed.stdout + seed.stderr + build.stdout + build.stderr
 
 
@@ -71,15 +82,31 @@ def engine_build(request):
 @pytest.fixture(scope="session")
 def spark_session(tmp_path_factory):
     """A local SparkSession in this process, for running compiled SQL directly
-    (the shared vectors). No Hive metastore: temporary views only."""
+    (the shared vectors). No Hive metastore: temporary views only.
+
+    The macros read the key from the driver JVM's environment, which the JVM
+    reads once, at launch: like dbt-spark's session JVM, which inherits dbt's
+    key, this one is launched with the shared vectors' published key."""
+    import json
+    import os
+
     from pyspark.sql import SparkSession
 
-    session = (SparkSession.builder.master("local[1]")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.catalogImplementation", "in-memory")
-               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
-               .config("spark.sql.ansi.enabled", "false")  # as dbt-spark sets it
-               .getOrCreate())
+    vectors = json.loads((INTEGRATION / "vectors" / "pseudonym_vectors.json").read_text())
+    saved = os.environ.get(KEY_ENV_VAR)
+    os.environ[KEY_ENV_VAR] = vectors["key"]  # pyspark hands os.environ to the JVM it launches
+    try:
+        builder = (SparkSession.builder.master("local[1]")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.sql.catalogImplementation", "in-memory")
+                   .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
+                   .config("spark.sql.ansi.enabled", "false"))  # as dbt-spark sets it
+        session = builder.getOrCreate()
+    finally:
+        if saved is None:
+            del os.environ[KEY_ENV_VAR]
+        else:
+            os.environ[KEY_ENV_VAR] = saved
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

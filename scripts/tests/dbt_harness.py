@@ -27,7 +27,7 @@ class DbtProject:
     one scratch directory and one key."""
 
     workdir: Path
-    key: str | None
+    key: str | None = field(repr=False)  # never in a failing test's output
     extra_env: dict[str, str] = field(default_factory=dict)
     project_dir: Path = INTEGRATION
     target: str = "duckdb"
@@ -62,16 +62,36 @@ class DbtProject:
         )
         if self.key is not None:
             env[KEY_ENV_VAR] = self.key
-            if self.target == "postgres":
-                # PostgreSQL reads the key from its session setting.
-                env["PGOPTIONS"] = f"-c pii_guard.key={self.key}"
         env.update(self.extra_env)
         return env
+
+    def install_postgres_keyring(self) -> None:
+        """What an admin does once per database (and per key): `pii-guard
+        postgres-keyring --grant <dbt's role>`, here in-process. A key the
+        command would refuse is not installed."""
+        import psycopg2
+
+        from pii_guard.keys import KeyProblem, read_key
+        from pii_guard.postgres_keyring import install_keyring
+
+        try:
+            key = read_key({KEY_ENV_VAR: self.key})
+        except KeyProblem:
+            return
+        env = self.env()
+        connection = psycopg2.connect(host="127.0.0.1", port=int(env["PII_GUARD_PG_PORT"]), user="pii_guard",
+                                      dbname=env.get("PII_GUARD_PG_DATABASE", "pii_guard"))
+        try:
+            install_keyring(connection, key, [env.get("PII_GUARD_PG_USER", "pii_guard")])
+        finally:
+            connection.close()
 
     def dbt(self, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
         command = [DBT, "--no-use-colors"] + (["--debug"] if debug else []) + list(args)
         if "deps" not in args:
             command += ["--target", self.target]
+            if self.target == "postgres" and self.key is not None:
+                self.install_postgres_keyring()
         command += [
             "--profiles-dir", str(INTEGRATION),
             "--project-dir", str(self.project_dir),
@@ -93,8 +113,8 @@ class DbtProject:
         if self.target == "postgres":
             import psycopg2
 
-            with psycopg2.connect(host="127.0.0.1", port=int(self.extra_env["PII_GUARD_PG_PORT"]),
-                                  user="pii_guard", dbname="pii_guard") as connection:
+            with psycopg2.connect(host="127.0.0.1", port=int(self.extra_env["PII_GUARD_PG_PORT"]), user="pii_guard",
+                                  dbname=self.extra_env.get("PII_GUARD_PG_DATABASE", "pii_guard")) as connection:
                 with connection.cursor() as cursor:
                     cursor.execute(sql)
                     return [c.name for c in cursor.description], cursor.fetchall()

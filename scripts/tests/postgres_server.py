@@ -39,9 +39,9 @@ class PostgresServer:
     port: int
     as_user: list[str]
 
-    def psql(self, sql: str, user: str = USER) -> str:
+    def psql(self, sql: str, user: str = USER, database: str = DATABASE) -> str:
         result = subprocess.run(
-            [_binary("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-d", DATABASE,
+            [_binary("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-d", database,
              "-v", "ON_ERROR_STOP=1", "-Atc", sql],
             capture_output=True, text=True,
         )

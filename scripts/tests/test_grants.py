@@ -22,9 +22,12 @@ def test_analyst_is_refused_everything_else(built_project_pg, postgres, relation
         postgres.psql(f"select * from {relation} limit 1", user="analyst")
 
 
-def test_analyst_session_has_no_key(built_project_pg, postgres):
-    """The key lives only in the sessions dbt opens (PGOPTIONS), never in the
-    database: another role's session cannot read it."""
+def test_analyst_can_neither_read_nor_use_the_key(built_project_pg, postgres):
+    """The key lives in the keyring, readable by pii_guard_keyholder alone; the
+    analyst was granted neither the table nor the hashing function."""
+    for sql in ("select * from pii_guard_keyring.hmac_key", "select pii_guard_keyring.hmac_sha256_hex('x')"):
+        with pytest.raises(RuntimeError, match="permission denied"):
+            postgres.psql(sql, user="analyst")
     setting = postgres.psql("select coalesce(current_setting('pii_guard.key', true), 'unset')", user="analyst")
     assert setting.strip() == "unset"
     stored = postgres.psql("select count(*) from pg_db_role_setting")

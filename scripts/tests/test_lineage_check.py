@@ -340,6 +340,15 @@ def _look_alikes(protected: exp.Expression) -> list[tuple[str, exp.Expression]]:
             variant = protected.copy()
             list(variant.find_all(exp.Case))[i].args["ifs"][j].set("true", raw.copy())
             variants.append((f"CASE {i} THEN {j} raw", variant))
+    for i, call in enumerate(protected.find_all(exp.Anonymous)):
+        if call.name.lower().endswith("hmac_sha256_hex"):
+            variant = protected.copy()
+            list(variant.find_all(exp.Anonymous))[i].set("this", "hmac_sha256_hex_of_my_own")
+            variants.append(("a look-alike function name", variant))
+    for i, dot in enumerate(protected.find_all(exp.Dot)):
+        variant = protected.copy()
+        list(variant.find_all(exp.Dot))[i].set("this", exp.to_identifier("public"))
+        variants.append(("the function from another schema", variant))
     for modulo in protected.find_all(exp.Mod):
         variant = protected.copy()
         next(variant.find_all(exp.Mod)).set("expression", exp.Literal.number(1))

@@ -31,8 +31,14 @@ PUBLIC_MACROS = [
         ("generalize_zip('zip', digits=5)", "pii_guard.generalize_zip: digits must be 1, 2 or 3 (HIPAA Safe Harbor allows at most the first three digits); got 5."),
         ("generalize_zip('zip', digits='3')", "pii_guard.generalize_zip: digits must be 1, 2 or 3"),
         ("generalize_date('d', grain='week')", "pii_guard.generalize_date: grain must be 'month', 'quarter' or 'year'; got week."),
-        ("shift_date('d', 's', max_days=0)", "pii_guard.shift_date: max_days must be a whole number of days, at least 1; got 0."),
-        ("shift_date('d', 's', max_days='30')", "pii_guard.shift_date: max_days must be a whole number of days"),
+        ("shift_date('d', 's', max_days=0)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got 0."),
+        ("shift_date('d', 's', max_days='30')", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650"),
+        ("shift_date('d', 's', max_days=-5)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got -5."),
+        ("shift_date('d', 's', max_days=3651)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got 3651."),
+        ("shift_date('d', 's', max_days=10 ** 12)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got 1000000000000."),
+        ("shift_date('d', 's', max_days=30.5)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got 30.5."),
+        ("shift_date('d', 's', max_days=true)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got True."),
+        ("shift_date('d', 's', max_days=none)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got None."),
         ("mask_phone('p', keep_last=5)", "pii_guard.mask_phone: keep_last must be a whole number from 0 to 4; got 5."),
         ("grant_safe_tier('analyst; drop role dbt')", "pii_guard.grant_safe_tier: role must be a plain role name; got analyst; drop role dbt."),
     ],
@@ -113,4 +119,74 @@ def test_package_sits_beside_dbt_utils(tmp_path):
         monkeypatch.undo()
     assert result.success, result.exception
     sql = (tmp_path / "target" / "compiled" / "beside_dbt_utils" / "models" / "both_packages.sql").read_text()
-    assert sql.count("md5(") == 2 and sql.count("getvariable('pii_guard_opad')") == 2
+    assert sql.count("md5(") == 2 and sql.count("pii_guard_hmac_sha256_hex(") == 2
+
+
+@pytest.mark.parametrize("call, argument, kind", [
+    ("hash_pii(['email'])", "column", "['email'] (a list)"),
+    ("hash_pii({'column': 'email'})", "column", "{'column': 'email'} (a dict)"),
+    ("hash_pii(42)", "column", "42 (a number)"),
+    ("hash_pii(none)", "column", "None (none)"),
+    ("hash_pii('')", "column", "'' (an empty string)"),
+    ("surrogate_key([['id']])", "each of columns", "['id'] (a list)"),
+    ("surrogate_key(['id', 7])", "each of columns", "7 (a number)"),
+    ("surrogate_key(['id', none])", "each of columns", "None (none)"),
+    ("shift_date(['visit_date'], 'patient_id')", "column", "['visit_date'] (a list)"),
+    ("shift_date('visit_date', ['patient_id'])", "subject_key", "['patient_id'] (a list)"),
+    ("mask_email(['email'])", "column", "['email'] (a list)"),
+    ("mask_phone({'a': 1})", "column", "{'a': 1} (a dict)"),
+    ("redact(['ssn'])", "column", "['ssn'] (a list)"),
+    ("age_years(['dob'])", "dob", "['dob'] (a list)"),
+    ("age_years('dob', as_of=['2024-01-01'])", "as_of", "['2024-01-01'] (a list)"),
+    ("age_bucket(['dob'])", "dob", "['dob'] (a list)"),
+    ("age_bucket('dob', as_of=true)", "as_of", "True (a boolean)"),
+    ("generalize_zip(['zip'])", "zip", "['zip'] (a list)"),
+    ("state_from_address(['address'])", "address", "['address'] (a list)"),
+    ("generalize_date(['d'])", "column", "['d'] (a list)"),
+])
+def test_column_expression_that_is_not_a_string_is_a_compile_error(compile_inline, call, argument, kind):
+    """A list or dict would be rendered as one constant ("['email']"): one
+    output, the same hash, for every row."""
+    macro = call.split("(")[0]
+    error = compile_inline("select {{ pii_guard." + call + " }}")
+    expected = (f"pii_guard.{macro}: {argument} must be a SQL expression in a string, usually a quoted column "
+                f"name such as 'email'; got {kind}.")
+    assert error is not None and expected in error, error
+
+
+def test_hash_pii_of_a_list_points_to_surrogate_key(compile_inline):
+    error = compile_inline("select {{ pii_guard.hash_pii(['first_name', 'last_name']) }}")
+    assert "To hash several columns together, use surrogate_key(['a', 'b'])." in error
+
+
+@pytest.mark.parametrize("call, message", [
+    ("test_k_anonymity(model=ref('k_anonymity_clean'), quasi_identifiers=[['zip3']])",
+     "pii_guard.k_anonymity: quasi_identifiers must be a non-empty list of column names; got [['zip3']]."),
+    ("test_l_diversity(model=ref('l_diversity_clean'), quasi_identifiers=['zip3', 3], sensitive_column='diagnosis')",
+     "pii_guard.l_diversity: quasi_identifiers must be a non-empty list of column names; got ['zip3', 3]."),
+    ("test_l_diversity(model=ref('l_diversity_clean'), quasi_identifiers=['zip3'], sensitive_column=['diagnosis'])",
+     "pii_guard.l_diversity: sensitive_column must be a SQL expression in a string"),
+    ("test_no_pii_values(model=ref('no_pii_values_clean'), column_name='note', key_column=['id'])",
+     "pii_guard.no_pii_values: key_column must be the name of a column that identifies a row (not PII, e.g. order_id); got ['id']."),
+    ("test_is_pseudonym(model=ref('no_pii_values_clean'), column_name='note', key_column=' ')",
+     "pii_guard.is_pseudonym: key_column must be the name of a column that identifies a row"),
+])
+def test_bad_column_argument_of_a_generic_test_is_a_compile_error(compile_inline, call, message):
+    error = compile_inline("{{ pii_guard." + call + " }}")
+    assert error is not None and message in error, error
+
+
+def test_shift_date_accepts_ten_years(dbt_inline):
+    sql, error = dbt_inline("select {{ pii_guard.shift_date('d', 's', max_days=3650) }}")
+    assert error is None and "% 7301 - 3650" in sql
+
+
+def test_generic_tests_return_row_keys_and_masks_never_the_column(dbt_inline):
+    """The compiled failing-row query selects the key, the detector and the
+    mask; the tested column appears only inside the mask."""
+    sql, error = dbt_inline("{{ pii_guard.test_no_pii_values(model=ref('no_pii_values_clean'), column_name='note', "
+                            "key_column='note_id') }}")
+    assert error is None, error
+    final = sql[sql.rindex("select"):]
+    assert "note_id as row_key" in sql and "as masked_value" in final
+    assert [line.strip() for line in final.splitlines()[1:2]] == ["row_key,"]

@@ -13,8 +13,9 @@ import duckdb
 import pytest
 from dbt_harness import DbtProject, require_ok
 
-from pii_guard.duckdb_plugin import Plugin
+from pii_guard.duckdb_plugin import Plugin, hmac_batches, register_hmac_function
 from pii_guard.keys import KEY_ENV_VAR
+from pii_guard.postgres_keyring import install_keyring
 
 VECTORS_DIR = Path(__file__).resolve().parents[2] / "integration_tests" / "vectors"
 VECTORS = json.loads((VECTORS_DIR / "pseudonym_vectors.json").read_text())
@@ -45,11 +46,12 @@ class Session:
 
 
 class SparkVectorsSession:
-    """The same interface on a local SparkSession whose configuration
-    spark.pii_guard.key holds the key, as dbt-spark's server_side_parameters set
-    it. The macros are compiled by a dbt process of their own: loading the Spark
-    and DuckDB adapters into one process leaves DuckDB objects alive at exit,
-    where its bindings report leaks."""
+    """The same interface on the local SparkSession of this process, whose
+    driver JVM was launched with the vectors' key in its environment (the
+    spark_session fixture), as dbt-spark's session JVM inherits dbt's. The
+    macros are compiled by a dbt process of their own: loading the Spark and
+    DuckDB adapters into one process leaves DuckDB objects alive at exit, where
+    its bindings report leaks."""
 
     def __init__(self, spark, project: DbtProject) -> None:
         self.spark, self.project = spark, project
@@ -59,20 +61,21 @@ class SparkVectorsSession:
         self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView("vectors")
 
     def run(self, sql: str) -> list[tuple]:
-        result = self.project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json")
-        require_ok(result, "dbt compile --inline (spark)")
-        compiled = json.loads(result.stdout)["compiled"]
-        return [tuple(row) for row in self.spark.sql(compiled).collect()]
+        return [tuple(row) for row in self.spark.sql(compile_for_spark(self.project, sql)).collect()]
+
+
+def compile_for_spark(project: DbtProject, sql: str) -> str:
+    result = project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json")
+    require_ok(result, "dbt compile --inline (spark)")
+    return json.loads(result.stdout)["compiled"]
 
 
 @pytest.fixture(params=["duckdb", "postgres", "spark"])
 def session(request, monkeypatch, dbt_inline):
     monkeypatch.setenv(KEY_ENV_VAR, VECTORS["key"])
     if request.param == "spark":
-        spark = request.getfixturevalue("spark_session")
-        spark.conf.set("spark.pii_guard.key", VECTORS["key"])
+        spark = request.getfixturevalue("spark_session")  # its JVM holds VECTORS["key"] in its environment
         yield SparkVectorsSession(spark, DbtProject(request.getfixturevalue("tmp_path"), key=None, target="spark"))
-        spark.conf.unset("spark.pii_guard.key")
         return
     if request.param == "duckdb":
         connection = duckdb.connect()
@@ -84,8 +87,8 @@ def session(request, monkeypatch, dbt_inline):
 
         server = request.getfixturevalue("postgres")
         monkeypatch.setenv("PII_GUARD_PG_PORT", str(server.port))
-        connection = psycopg2.connect(host="127.0.0.1", port=server.port, user="pii_guard", dbname="pii_guard",
-                                      options=f"-c pii_guard.key={VECTORS['key']}")
+        connection = psycopg2.connect(host="127.0.0.1", port=server.port, user="pii_guard", dbname="pii_guard")
+        install_keyring(connection, VECTORS["key"].encode(), ["pii_guard"])
         yield Session(connection.cursor(), dbt_inline, "postgres", "%s")
     connection.close()
 
@@ -112,3 +115,64 @@ def test_shift_date_matches_the_vectors(session, max_days):
     rows = session.run("select n, {{ pii_guard.shift_date('day', 'subject', max_days=" + str(max_days) + ") }} "
                        "from vectors order by n")
     assert [(row[1] - DAY).days for row in rows] == [case[f"max_days_{max_days}"] for case in VECTORS["shift_date"]]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_awkward_keys_give_the_shared_pseudonyms(request, dbt_inline, engine):
+    """Backslashes, quotes, braces, leading and trailing whitespace and
+    non-ASCII survive each engine's key channel byte for byte."""
+    compiled, error = dbt_inline("select value, {{ pii_guard.hash_pii('value') }} from vectors order by value",
+                                 "--target", engine)
+    assert error is None, error
+    for case in VECTORS["awkward_keys"]:
+        rows = [[value] for value in case["hash_pii"]]
+        if engine == "duckdb":
+            connection = duckdb.connect()
+            register_hmac_function(connection, hmac_batches({KEY_ENV_VAR: case["key"]}))
+            cursor, placeholder = connection.cursor(), "?"
+        else:
+            import psycopg2
+
+            server = request.getfixturevalue("postgres")
+            connection = psycopg2.connect(host="127.0.0.1", port=server.port, user="pii_guard", dbname="pii_guard")
+            install_keyring(connection, case["key"].encode(), ["pii_guard"])
+            cursor, placeholder = connection.cursor(), "%s"
+        cursor.execute("create temporary table vectors (value varchar)")
+        cursor.executemany(f"insert into vectors values ({placeholder})", rows)
+        cursor.execute(compiled)
+        assert dict(cursor.fetchall()) == case["hash_pii"], repr(case["key"])
+        connection.close()
+
+
+def spark_refuses(key: str) -> bool:
+    """What the Spark macro refuses before substituting the key into SQL text
+    (see spark__keyed_hmac_hex): a single quote, or `${`."""
+    return "'" in key or "${" in key
+
+
+def test_awkward_keys_give_the_shared_pseudonyms_on_spark(tmp_path):
+    """The same on Spark, whose driver reads the key from its environment: one
+    JVM per key (a worker process each, run side by side), since a JVM reads its
+    environment once. Keys Spark cannot take into SQL text are refused by the
+    macro (test_key_errors.py checks the message)."""
+    import subprocess
+    import sys
+
+    compiled = compile_for_spark(DbtProject(tmp_path, key=None, target="spark"),
+                                 "select value, {{ pii_guard.hash_pii('value') }} from vectors order by value")
+    accepted = [case for case in VECTORS["awkward_keys"] if not spark_refuses(case["key"])]
+    assert accepted and len(accepted) < len(VECTORS["awkward_keys"])
+    worker = str(Path(__file__).with_name("spark_sql_worker.py"))
+    runs = []
+    for case in accepted:
+        env = DbtProject(tmp_path, key=case["key"]).env()
+        process = subprocess.Popen([sys.executable, worker], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, env=env, text=True)
+        process.stdin.write(json.dumps({"columns": "value string", "sql": compiled,
+                                        "rows": [[value] for value in case["hash_pii"]]}))
+        process.stdin.close()
+        runs.append((case, process))
+    for case, process in runs:
+        answer = json.loads(process.stdout.read())
+        assert process.wait(timeout=300) == 0
+        assert dict(map(tuple, answer.get("rows", []))) == case["hash_pii"], (repr(case["key"]), answer.get("error"))

@@ -2,7 +2,8 @@
 -- subject and inside [-max_days, max_days].
 select case_name, subject_id, value,
     {{ pii_guard.shift_date('value', 'subject_id') }} as shifted,
-    {{ pii_guard.shift_date('value', 'subject_id', max_days=1) }} as shifted_1
+    {{ pii_guard.shift_date('value', 'subject_id', max_days=1) }} as shifted_1,
+    {{ pii_guard.shift_date('value', 'subject_id', max_days=3650) }} as shifted_3650
 from (values
     ('p1 first',   'patient-1', date '2023-01-10'),
     ('p1 second',  'patient-1', date '2023-04-10'),

@@ -15,8 +15,8 @@ md5(email) or sha256(email || 'salt') is a weak hash (see WEAK_HASHES).
 'redact'
 >>> protecting_macro(sqlglot.parse_one("md5(email)", read="duckdb")) is None
 True
->>> protecting_macro(sqlglot.parse_one("hmac(encode(r'${spark.pii_guard.key}', 'UTF-8'), encode(x, 'UTF-8'))",
-...                                    read="spark"))
+>>> protecting_macro(sqlglot.parse_one(
+...     "hmac(encode(r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}', 'UTF-8'), encode(x, 'UTF-8'))", read="spark"))
 'hash_pii'
 >>> protecting_macro(sqlglot.parse_one("hmac(encode('my-key', 'UTF-8'), encode(x, 'UTF-8'))", read="spark")) is None
 True
@@ -27,10 +27,13 @@ from __future__ import annotations
 from sqlglot import exp
 
 # Literals the macros emit (macros/ in this repository); keep them in step.
-# DuckDB pad variables, the PostgreSQL setting, the Spark configuration reference:
-DUCKDB_PADS = ("pii_guard_ipad", "pii_guard_opad")
+# The DuckDB plugin's function, the PostgreSQL keyring's (schema, function),
+# the PostgreSQL setting, the Spark environment reference:
+DUCKDB_HMAC_FUNCTION = "pii_guard_hmac_sha256_hex"
+POSTGRES_KEYRING_FUNCTION = ("pii_guard_keyring", "hmac_sha256_hex")
 POSTGRES_KEY_SETTING = "pii_guard.key"
-SPARK_KEY_REFERENCE = "${spark.pii_guard.key}"
+# Spark substitutes this from the driver JVM's environment (never a conf).
+SPARK_KEY_REFERENCE = "${env:DBT_ENV_SECRET_PII_GUARD_KEY}"
 ZIP_PATTERN = "[0-9]{5}(-?[0-9]{4})?"
 STATE_PATTERN = "(^|[\\s,])([A-Za-z]{2})[\\s,]+[0-9]{5}(-[0-9]{4})?\\s*$"
 EMAIL_MASK = "***@"
@@ -87,13 +90,35 @@ def _call(node: exp.Expression, name: str, literal: str) -> bool:
         and _string(node.expressions[0]) == literal
 
 
+def _is_spark_key(node: exp.Expression) -> bool:
+    """Spark's key as the macro passes it: encode(r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}',
+    'UTF-8') (or the reference alone), nothing around it. A literal key, another
+    variable (${env:HOME}), a configuration (${spark.pii_guard.key}, which any
+    session can set) or a reference inside a larger expression is not the key.
+
+    >>> import sqlglot
+    >>> spark = lambda key: _is_spark_key(sqlglot.parse_one(f"encode({key}, 'UTF-8')", read="spark"))
+    >>> spark("r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}'")
+    True
+    >>> [spark(key) for key in ("'my-key-0123456789abcdef0123456789'", "r'${env:HOME}'", "r'${spark.pii_guard.key}'",
+    ...                         "r'${DBT_ENV_SECRET_PII_GUARD_KEY}'", "r'${env:DBT_ENV_SECRET_PII_GUARD_KEY_2}'",
+    ...                         "if(rand() < 2, 'k', r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}')",
+    ...                         "concat('k', r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}')")]
+    [False, False, False, False, False, False, False]
+    """
+    node = unwrap_casts(node)
+    if isinstance(node, exp.Encode):
+        node = unwrap_casts(node.this)
+    return _string(node) == SPARK_KEY_REFERENCE
+
+
 def _is_session_key(node: exp.Expression) -> bool:
     """An expression of the session key alone (no column): PostgreSQL's
-    current_setting('pii_guard.key'), Spark's ${spark.pii_guard.key}."""
+    current_setting('pii_guard.key'), Spark's ${env:DBT_ENV_SECRET_PII_GUARD_KEY}."""
     if _has_columns(node):
         return False
     return any(_call(n, "current_setting", POSTGRES_KEY_SETTING) for n in node.find_all(exp.Anonymous)) or \
-        any(_string(n) == SPARK_KEY_REFERENCE for n in node.find_all(exp.Literal, exp.RawString))
+        _is_spark_key(node)
 
 
 def _concat_parts(node: exp.Expression) -> list[exp.Expression]:
@@ -107,22 +132,23 @@ def _concat_parts(node: exp.Expression) -> list[exp.Expression]:
 def is_keyed_hmac(node: exp.Expression) -> bool:
     """HMAC-SHA256 under the session key, as each engine compiles it.
 
-    DuckDB: sha256(opad || unhex(sha256(ipad || message))) with the pad
-    variables; PostgreSQL: hmac(message, key setting, 'sha256'); Spark:
-    hmac(key reference, message).
+    DuckDB: the plugin's pii_guard_hmac_sha256_hex(message); PostgreSQL: the
+    keyring's pii_guard_keyring.hmac_sha256_hex(message) (schema-qualified),
+    or hmac(message, key setting, 'sha256'); Spark: hmac(key reference, message).
+
+    >>> import sqlglot
+    >>> is_keyed_hmac(sqlglot.parse_one("pii_guard_keyring.hmac_sha256_hex(email)", read="postgres"))
+    True
+    >>> is_keyed_hmac(sqlglot.parse_one("hmac_sha256_hex(email)", read="postgres"))
+    False
     """
-    if isinstance(node, exp.SHA2) or (isinstance(node, exp.Anonymous) and node.name.lower() == "sha256"):
-        outer = _concat_parts(node.this if isinstance(node, exp.SHA2) else node.expressions[0])
-        if len(outer) != 2 or not _call(outer[0], "getvariable", DUCKDB_PADS[1]):
-            return False
-        inner = outer[1]
-        if not isinstance(inner, exp.Unhex):
-            return False
-        inner = inner.this
-        if not isinstance(inner, exp.SHA2):
-            return False
-        parts = _concat_parts(inner.this)
-        return len(parts) == 2 and _call(parts[0], "getvariable", DUCKDB_PADS[0])
+    if isinstance(node, exp.Anonymous) and node.name.lower() == DUCKDB_HMAC_FUNCTION:
+        return len(node.expressions) == 1
+    if isinstance(node, exp.Dot) and isinstance(node.this, exp.Identifier) \
+            and node.this.name.lower() == POSTGRES_KEYRING_FUNCTION[0]:
+        call = node.expression
+        return isinstance(call, exp.Anonymous) and call.name.lower() == POSTGRES_KEYRING_FUNCTION[1] \
+            and len(call.expressions) == 1
     if function_name(node) != "hmac":
         return False
     arguments = _arguments(node)
@@ -273,7 +299,7 @@ RECOGNIZERS = (
     ("state_from_address", _is_state_code),
     ("generalize_date", _is_date_generalization),
 )
-RECOGNIZED_TYPES = (exp.Case, exp.SHA2, exp.Anonymous, exp.Add, exp.DateAdd, exp.DPipe, exp.Concat,
+RECOGNIZED_TYPES = (exp.Case, exp.SHA2, exp.Anonymous, exp.Dot, exp.Add, exp.DateAdd, exp.DPipe, exp.Concat,
                     exp.RegexpExtract, exp.Bracket, exp.DateTrunc, exp.TimestampTrunc)
 
 

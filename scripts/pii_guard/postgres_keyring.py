@@ -1,0 +1,114 @@
+"""The PostgreSQL keyring: the HMAC key inside the database, readable by one
+role only, and a function that hashes with it.
+
+Any SQL that runs in dbt's session runs as dbt's role: a view over a function,
+or a row-level-security policy, owned by whoever loads a source, can read
+every setting of the session (``current_setting``, ``pg_settings.reset_val``)
+and everything dbt's role can read. So on PostgreSQL the key is never in dbt's
+session at all. ``pii-guard postgres-keyring install`` stores it, once per
+database, in a table owned by the role :data:`KEYHOLDER_ROLE` (NOLOGIN) that
+nobody else can read, and creates :data:`HMAC_FUNCTION`, a ``SECURITY DEFINER``
+function owned by that role with a fixed ``search_path`` and schema-qualified
+calls, so a caller can have a value hashed but never read the key. dbt's role
+gets EXECUTE on it, nothing else.
+
+The key travels as COPY data (never statement text, which the server may
+log), as its exact UTF-8 bytes: backslashes, spaces and trailing whitespace
+survive, so pseudonyms match DuckDB, Spark and ``pii-guard hash``.
+
+>>> HMAC_FUNCTION
+'pii_guard_keyring.hmac_sha256_hex'
+"""
+
+from __future__ import annotations
+
+import io
+
+from collections.abc import Sequence
+from typing import Any
+
+KEYRING_SCHEMA = "pii_guard_keyring"
+KEYHOLDER_ROLE = "pii_guard_keyholder"
+HMAC_FUNCTION = f"{KEYRING_SCHEMA}.hmac_sha256_hex"
+NO_KEY_MESSAGE = ("pii_guard: the keyring holds no HMAC key. Install it with "
+                  "`pii-guard postgres-keyring install --grant <dbt role>`; see the README, Key setup.")
+
+
+class KeyringProblem(ValueError):
+    """The keyring cannot be installed safely; the message says what to do."""
+
+
+def _one(cursor: Any, sql: str, parameters: Sequence[Any] = ()) -> Any:
+    cursor.execute(sql, parameters)
+    row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _pgcrypto_schema(cursor: Any) -> str:
+    schema = _one(cursor, "select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace "
+                          "where e.extname = 'pgcrypto'")
+    if schema is None:
+        raise KeyringProblem("pii_guard: the pgcrypto extension is not installed in this database. "
+                             "Run `create extension pgcrypto` as its owner, then install the keyring again.")
+    return schema
+
+
+def _require_owned_by_keyholder(cursor: Any) -> None:
+    """An existing schema of that name owned by anyone else could hold a look-alike function."""
+    owner = _one(cursor, "select pg_get_userbyid(nspowner) from pg_namespace where nspname = %s", [KEYRING_SCHEMA])
+    if owner not in (None, KEYHOLDER_ROLE):
+        raise KeyringProblem(f"pii_guard: the schema {KEYRING_SCHEMA} exists and belongs to {owner}, not "
+                             f"{KEYHOLDER_ROLE}. Drop it (or find out who created it) before installing the keyring.")
+
+
+def install_keyring(connection: Any, key: bytes, grant_to: Sequence[str]) -> None:
+    """Create (or re-key) the keyring and grant its function to ``grant_to``.
+
+    Runs in one transaction on ``connection`` (psycopg2), as a role that may
+    create roles and schemas; nothing is left half-made on error.
+    """
+    with connection:
+        with connection.cursor() as cursor:
+            _require_owned_by_keyholder(cursor)
+            pgcrypto = _pgcrypto_schema(cursor)
+            if _one(cursor, "select 1 from pg_roles where rolname = %s", [KEYHOLDER_ROLE]) is None:
+                cursor.execute(f"create role {KEYHOLDER_ROLE} nologin")
+            cursor.execute(f"create schema if not exists {KEYRING_SCHEMA} authorization {KEYHOLDER_ROLE}")
+            cursor.execute(f"revoke all on schema {KEYRING_SCHEMA} from public")
+            cursor.execute(f"create table if not exists {KEYRING_SCHEMA}.hmac_key "
+                           "(id integer primary key check (id = 1), key bytea not null)")
+            cursor.execute(f"alter table {KEYRING_SCHEMA}.hmac_key owner to {KEYHOLDER_ROLE}")
+            cursor.execute(f"revoke all on {KEYRING_SCHEMA}.hmac_key from public")
+            cursor.execute(f"truncate {KEYRING_SCHEMA}.hmac_key")
+            # COPY data is not statement text: log_statement never sees the key.
+            cursor.copy_expert(f"copy {KEYRING_SCHEMA}.hmac_key (id, key) from stdin",
+                               _copy_row(key))
+            # plpgsql, not sql: an empty keyring must raise, never hash to NULL.
+            cursor.execute(f"""
+                create or replace function {HMAC_FUNCTION}(message text) returns text
+                language plpgsql stable strict security definer parallel safe
+                set search_path = pg_catalog, pg_temp
+                as $function$
+                declare
+                  hmac_key bytea;
+                begin
+                  select k.key into hmac_key from {KEYRING_SCHEMA}.hmac_key as k;
+                  if hmac_key is null then
+                    raise exception '{NO_KEY_MESSAGE}';
+                  end if;
+                  return encode({pgcrypto}.hmac(convert_to(message, 'UTF8'), hmac_key, 'sha256'), 'hex');
+                end
+                $function$""")
+            cursor.execute(f"alter function {HMAC_FUNCTION}(text) owner to {KEYHOLDER_ROLE}")
+            cursor.execute(f"revoke all on function {HMAC_FUNCTION}(text) from public")
+            for role in grant_to:
+                if _one(cursor, "select 1 from pg_roles where rolname = %s", [role]) is None:
+                    raise KeyringProblem(f"pii_guard: the role {role!r} does not exist; create it or pass "
+                                         "the role dbt connects as to --grant.")
+                cursor.execute(f'grant usage on schema {KEYRING_SCHEMA} to "{role}"')
+                cursor.execute(f'grant execute on function {HMAC_FUNCTION}(text) to "{role}"')
+
+
+def _copy_row(key: bytes) -> io.StringIO:
+    """One COPY text-format row: id 1 and the key as a bytea hex literal."""
+    return io.StringIO(f"1\t\\\\x{key.hex()}\n")
