@@ -85,7 +85,7 @@ def _has_columns(node: exp.Expression) -> bool:
 
 
 def _call(node: exp.Expression, name: str, literal: str) -> bool:
-    """`name('literal', ...)`, e.g. getvariable('pii_guard_ipad')."""
+    """`name('literal', ...)`, e.g. current_setting('pii_guard.key')."""
     return isinstance(node, exp.Anonymous) and node.name.lower() == name and bool(node.expressions) \
         and _string(node.expressions[0]) == literal
 
