@@ -12,7 +12,6 @@ were built before the change and do not have the column yet."""
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 from pathlib import Path
 
@@ -39,14 +38,7 @@ def project(request, tmp_path, dbt_packages):
     or without the hook) on the engine of the test's parameter, deps installed.
     On PostgreSQL in a database of its own."""
     engine = request.param
-    extra_env: dict[str, str] = {}
-    postgres = None
-    if engine == "postgres":
-        postgres = request.getfixturevalue("postgres")
-        database = "bte_" + secrets.token_hex(4)
-        postgres.psql(f"create database {database}")
-        postgres.psql("create extension pgcrypto", database=database)
-        extra_env = {"PII_GUARD_PG_PORT": str(postgres.port), "PII_GUARD_PG_DATABASE": database}
+    extra_env = request.getfixturevalue("postgres_database")("bte") if engine == "postgres" else {}
 
     def make(staging: str, hook: bool = True) -> DbtProject:
         directory = tmp_path / "project"
@@ -62,9 +54,7 @@ def project(request, tmp_path, dbt_packages):
         require_ok(made.dbt("deps"), "dbt deps")
         return made
 
-    yield make
-    if postgres is not None:
-        postgres.psql(f"drop database {extra_env['PII_GUARD_PG_DATABASE']} with (force)")
+    return make
 
 
 def stage(directory: Path, sql: str) -> None:
