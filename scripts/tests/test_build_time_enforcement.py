@@ -12,6 +12,7 @@ were built before the change and do not have the column yet."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -80,6 +81,12 @@ def statuses(project: DbtProject) -> dict[str, tuple[str, str]]:
             if r["unique_id"].startswith("model.")}
 
 
+def statements(console: str, model: str) -> list[str]:
+    """What dbt ran for a model, from --debug output: one chunk per log line."""
+    return [chunk for chunk in re.split(r"\n(?=\d\d:\d\d:\d\d)", console)
+            if f"On model.bte_fixture.{model}: " in chunk]
+
+
 def assert_refused(project: DbtProject, result, models) -> None:
     assert result.returncode == 1
     status = statuses(project)
@@ -114,10 +121,15 @@ def test_stale_columns_refused_and_previous_build_kept(project):
     assert clean == {model: (["city", "id"], 3) for model in SAFE[made.target]}
 
     stage(made.project_dir, LEAKY)
-    result = made.dbt("build", "--threads", "8")
+    result = made.dbt("build", "--threads", "8", debug=True)
     # The incremental model would have appended 3 rows, the tables gained email.
     assert_refused(made, result, SAFE[made.target])
     tables = [model for model in SAFE[made.target] if model != "safe_view"]
+    for model in tables:
+        # The hook read the columns of the model's SQL; nothing was written.
+        ran = statements(result.stdout, model)
+        assert any("__dbt_sbq" in chunk for chunk in ran), model
+        assert not [chunk for chunk in ran if re.search(r"\b(create|insert|alter|drop|merge)\b", chunk, re.I)], model
     assert {model: shape(made, model) for model in tables} == {model: clean[model] for model in tables}
     if "safe_view" in SAFE[made.target]:
         view = shape(made, "safe_view")
