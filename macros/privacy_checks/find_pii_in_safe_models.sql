@@ -9,8 +9,13 @@
     checked: their own PII declarations, the PII their select lists pass, the
     PII a * passes (against the columns the warehouse has for the built
     relation), direct dependencies on restricted models, and Python models
-    with PII upstream (not analysable, so reported). -#}
-{% macro find_pii_in_safe_models() -%}
+    with PII upstream (not analysable, so reported).
+
+    only: the unique_id of one model: walk only its ancestors and report only
+    its findings (the refuse_pii_in_safe_model pre-hook). output_columns: the
+    columns that model's SQL produces now, read by the caller; a * is checked
+    against them instead of the columns of the relation built last time. -#}
+{% macro find_pii_in_safe_models(only=none, output_columns=none) -%}
   {%- set nodes = {} -%}
   {%- for uid, node in graph.nodes.items() if node.resource_type in ['model', 'snapshot', 'seed'] -%}
     {%- do nodes.update({uid: node}) -%}
@@ -18,6 +23,20 @@
   {%- for uid, node in graph.sources.items() -%}
     {%- do nodes.update({uid: node}) -%}
   {%- endfor -%}
+  {%- if only is not none -%}
+    {#- Only the model and its ancestors. -#}
+    {%- set wanted = {only: true} -%}
+    {%- set stack = [only] -%}
+    {%- for _ in range(nodes | length) if stack -%}
+      {%- for parent in (nodes.get(stack.pop(), {}).get('depends_on') or {}).get('nodes') or [] if parent in nodes and parent not in wanted -%}
+        {%- do wanted.update({parent: true}) -%}
+        {%- do stack.append(parent) -%}
+      {%- endfor -%}
+    {%- endfor -%}
+    {%- set kept = {} -%}
+    {%- for uid in wanted -%}{%- do kept.update({uid: nodes[uid]}) -%}{%- endfor -%}
+    {%- set nodes = kept -%}
+  {%- endif -%}
 
   {#- Kahn's algorithm: parents before children, one pass. -#}
   {%- set children = {} -%}
@@ -43,7 +62,7 @@
   {%- set findings = [] -%}
   {%- for uid in order -%}
     {%- set node = nodes[uid] -%}
-    {%- set safe = node.resource_type == 'model' and pii_guard.privacy_tier(node) == 'safe' -%}
+    {%- set safe = node.resource_type == 'model' and uid == (only or uid) and pii_guard.privacy_tier(node) == 'safe' -%}
     {%- set carried = {} -%}
     {%- for column in (node.get('columns') or {}).values() if pii_guard.is_pii_column(column) -%}
       {%- do carried.update({column.name | lower: [uid, column.name]}) -%}
@@ -95,9 +114,12 @@
       {%- endfor -%}
       {%- do carried.update(outputs.get('', {})) -%}
       {%- if safe and star_passed -%}
-        {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) if node.config.materialized != 'ephemeral' else none -%}
-        {%- set built = relation is not none -%}
-        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list if built else star_passed.keys() | list -%}
+        {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)
+              if output_columns is none and node.config.materialized != 'ephemeral' else none -%}
+        {%- set built = relation is not none or output_columns is not none -%}
+        {%- set columns = (output_columns if output_columns is not none
+              else adapter.get_columns_in_relation(relation) | map(attribute='name') | list if built
+              else star_passed.keys()) | map('lower') | list -%}
         {%- for name in columns if name in star_passed -%}
           {%- do findings.append({'model': uid, 'column_name': name, 'pii_source': star_passed[name][0], 'pii_column': star_passed[name][1],
                 'reason': 'select * passes PII column ' ~ name ~ ('' if built else ' (relation not built: every upstream PII column is assumed to pass)')}) -%}

@@ -39,6 +39,26 @@ def postgres():
     server.stop()
 
 
+@pytest.fixture
+def postgres_database(request):
+    """A factory: a database of its own (with pgcrypto) on the session's
+    PostgreSQL server, named <prefix>_<random>, dropped after the test.
+    Returns the extra_env that points dbt and DbtProject at it."""
+    created = []
+
+    def make(prefix: str) -> dict[str, str]:
+        postgres = request.getfixturevalue("postgres")
+        database = prefix + "_" + secrets.token_hex(4)
+        postgres.psql(f"create database {database}")
+        postgres.psql("create extension pgcrypto", database=database)
+        created.append((postgres, database))
+        return {"PII_GUARD_PG_PORT": str(postgres.port), "PII_GUARD_PG_DATABASE": database}
+
+    yield make
+    for postgres, database in created:
+        postgres.psql(f"drop database {database} with (force)")
+
+
 @pytest.fixture(scope="session")
 def built_project_pg(tmp_path_factory, dbt_packages, postgres):
     """The integration project seeded and built on PostgreSQL with a fresh key."""

@@ -68,21 +68,12 @@ def rotation_project(request, tmp_path, dbt_packages):
     parameter) in one scratch warehouse, with the given key. On PostgreSQL a
     database of its own, since keys change."""
     engine = request.param
-    extra_env: dict[str, str] = {}
-    postgres = None
-    if engine == "postgres":
-        postgres = request.getfixturevalue("postgres")
-        database = "key_rotation_" + secrets.token_hex(4)
-        postgres.psql(f"create database {database}")
-        postgres.psql("create extension pgcrypto", database=database)
-        extra_env = {"PII_GUARD_PG_PORT": str(postgres.port), "PII_GUARD_PG_DATABASE": database}
+    extra_env = request.getfixturevalue("postgres_database")("key_rotation") if engine == "postgres" else {}
 
     def make(key: str) -> DbtProject:
         return DbtProject(tmp_path, key=key, target=engine, extra_env=extra_env)
 
-    yield make
-    if postgres is not None:
-        postgres.psql(f"drop database {extra_env['PII_GUARD_PG_DATABASE']} with (force)")
+    return make
 
 
 def execute(project: DbtProject, sql: str) -> None:
