@@ -9,7 +9,11 @@
     checked: their own PII declarations, the PII their select lists pass, the
     PII a * passes (against the columns the warehouse has for the built
     relation), direct dependencies on restricted models, and Python models
-    with PII upstream (not analysable, so reported). -#}
+    with PII upstream (not analysable, so reported). A finding names the
+    origin (pii_source, pii_column: where the PII was declared) and the
+    output column it reaches (column_name), whatever CTEs renamed it between.
+    A declaration no rule reads (declaration_problems) is a compile error
+    naming every such node and column. -#}
 {% macro find_pii_in_safe_models() -%}
   {%- set nodes = {} -%}
   {%- for uid, node in graph.nodes.items() if node.resource_type in ['model', 'snapshot', 'seed'] -%}
@@ -18,6 +22,15 @@
   {%- for uid, node in graph.sources.items() -%}
     {%- do nodes.update({uid: node}) -%}
   {%- endfor -%}
+  {%- set problems = pii_guard.declaration_problems(nodes) -%}
+  {%- if problems -%}
+    {%- set rules = pii_guard.declaration_rules() -%}
+    {%- set spellings = [] -%}
+    {%- for yes in rules.pii_true -%}{%- do spellings.append(yes ~ '/' ~ rules.pii_false[loop.index0]) -%}{%- endfor -%}
+    {{ exceptions.raise_compiler_error('pii_guard: ' ~ problems | length ~ ' PII declaration(s) cannot be read: ' ~ problems | join('; ')
+        ~ '. Write meta pii as one of ' ~ spellings | join(', ') ~ ' (or the pii tag), and privacy_tier as '
+        ~ rules.tiers | join(' or ') ~ "; see the README, 'Tiers and PII declarations'.") }}
+  {%- endif -%}
 
   {#- Kahn's algorithm: parents before children, one pass. -#}
   {%- set children = {} -%}
@@ -88,7 +101,8 @@
             {%- do visible.update({output: visible[ref]}) -%}
             {%- if safe and event['scope'] == '' -%}
               {%- do findings.append({'model': uid, 'column_name': output, 'pii_source': visible[ref][0], 'pii_column': visible[ref][1],
-                    'reason': 'selects PII column ' ~ ref ~ (' as ' ~ output if output != ref else '') ~ ' without a pii_guard protecting macro'}) -%}
+                    'reason': 'selects PII column ' ~ visible[ref][1] ~ ' of ' ~ visible[ref][0]
+                      ~ (' as ' ~ output if output != visible[ref][1] | lower else '') ~ ' without a pii_guard protecting macro'}) -%}
             {%- endif -%}
           {%- endfor -%}
         {%- endif -%}
@@ -100,7 +114,9 @@
         {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list if built else star_passed.keys() | list -%}
         {%- for name in columns if name in star_passed -%}
           {%- do findings.append({'model': uid, 'column_name': name, 'pii_source': star_passed[name][0], 'pii_column': star_passed[name][1],
-                'reason': 'select * passes PII column ' ~ name ~ ('' if built else ' (relation not built: every upstream PII column is assumed to pass)')}) -%}
+                'reason': 'select * passes PII column ' ~ star_passed[name][1] ~ ' of ' ~ star_passed[name][0]
+                  ~ (' as ' ~ name if name != star_passed[name][1] | lower else '')
+                  ~ ('' if built else ' (relation not built: every upstream PII column is assumed to pass)')}) -%}
         {%- endfor -%}
       {%- endif -%}
     {%- endif -%}
