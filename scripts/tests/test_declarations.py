@@ -22,11 +22,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
 from dbt_harness import DbtProject, require_ok
-from pii_guard.lineage.declarations import RULES, pii_value, tier_value, DeclarationError
+from pii_guard.lineage.declarations import RULES, DeclarationError, pii_value, tier_value
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "integration_tests" / "fixtures" / "pii_declarations"
@@ -126,7 +127,8 @@ def _write_project(root: Path, columns: list[tuple[str, dict, str]], tiers: list
     models.mkdir(exist_ok=True)
     source_columns = [{"name": name, **props} for name, props, _ in columns]
     (models / "_sources.yml").write_text(yaml.safe_dump({"version": 2, "sources": [{
-        "name": "crm", "schema": "main", "tables": [{"name": "people", "columns": source_columns}]}]}))
+        "name": "crm", "schema": "main", "tables": [{"name": "people", "columns": source_columns,
+                                                     "data_tests": ["pii_guard.all_columns_classified"]}]}]}))
     described = [{"name": name, **props} for name, props, _ in tiers]
     for name, _, _ in tiers:
         (models / f"{name}.sql").write_text("select bool_true from {{ source('crm', 'people') }}\n")
@@ -166,11 +168,13 @@ def valid_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("declarations")
     columns = [case for case in COLUMN_CASES if case[2] != "error"]
     tiers = [case for case in TIER_CASES if case[2] != "error"]
-    extra = {"safe_cte.sql": CTE_RENAME, "marts/safe/untiered.sql": "select bool_true from {{ source('crm', 'people') }}\n"}
-    project_dir = _write_project(tmp, columns, tiers + [("safe_cte", {"config": {"meta": {"privacy_tier": "safe"}}},
-                                                         "checked")], True, extra)
+    extra = {"safe_cte.sql": CTE_RENAME,
+             "marts/safe/untiered.sql": "select bool_true from {{ source('crm', 'people') }}\n"}
+    safe_cte = ("safe_cte", {"config": {"meta": {"privacy_tier": "safe"}}}, "checked")
+    project_dir = _write_project(tmp, columns, tiers + [safe_cte], True, extra)
     project, dbt_result = _dbt(tmp, project_dir)
-    rows = project.query(f"select model, column_name, pii_source, pii_column, reason from main_dbt_test__audit.no_pii_in_safe_models")
+    rows = project.query("select model, column_name, pii_source, pii_column, reason "
+                         "from main_dbt_test__audit.no_pii_in_safe_models")
     check = _check(tmp, project_dir)
     return rows, dbt_result, check
 
@@ -248,6 +252,27 @@ def test_error_cases_agree(tmp_path):
     assert dbt_message[dbt_message.index(f"{len(expected)} PII"):].rstrip() == python_message.removeprefix("error: ")
 
 
+def test_unreadable_pii_is_not_classified(tmp_path):
+    """all_columns_classified fails on a pii value no rule reads, saying which
+    and why; before, any non-null value counted as classified."""
+    columns = [("bool_true", {"meta": {"pii": True}}, "pii"), ("string_off", {"meta": {"pii": "Off"}}, "not pii")]
+    columns += [c for c in COLUMN_CASES if c[2] == "error"]
+    project_dir = _write_project(tmp_path, columns, [], False, {})
+    project = DbtProject(tmp_path, key=KEY, project_dir=project_dir)
+    with duckdb.connect(str(project.database)) as connection:
+        connection.execute("create table main.people (" + ", ".join(f"{name} integer" for name, _, _ in columns) + ")")
+    require_ok(project.dbt("deps"), "dbt deps")
+    result = project.dbt("test", "--select", "source:crm", "--store-failures")
+    assert result.returncode == 1
+    [relation] = [r[0] for r in project.query(
+        "select table_name from information_schema.tables where table_schema = 'main_dbt_test__audit'")]
+    rows = dict(project.query(f"select column_name, reason from main_dbt_test__audit.{relation}"))
+    spellings = "is not one of true/false, yes/no, 1/0, on/off: set pii true or false"
+    assert rows == {"string_name": f'meta pii "name" {spellings}', "int_two": f"meta pii 2 {spellings}",
+                    "a_list": f'meta pii ["email"] {spellings}', "empty_string": f'meta pii "" {spellings}',
+                    "a_float": f"meta pii 1.5 {spellings}"}
+
+
 def test_pii_but_no_safe_model(tmp_path):
     """dbt warns (the test runs in every project that installs pii_guard);
     pii-guard check, asked to check, refuses with exit 2 as it always has."""
@@ -261,3 +286,20 @@ def test_pii_but_no_safe_model(tmp_path):
     check = _check(tmp_path, project_dir)
     assert check.returncode == 2
     assert "nothing to check: no model is declared safe" in check.stderr
+
+
+def test_safe_folder_words():
+    """A folder of the path or fqn that is `safe`, or has it as a _ or - word."""
+    from pii_guard.lineage.declarations import looks_safe, untiered_safe_folders
+
+    assert [looks_safe({"fqn": ["p", *folders, "m"]}) for folders in
+            (["marts", "safe"], ["safe_marts"], ["marts-safe"], ["SAFE"], ["unsafe"], ["safety"], [])] == \
+        [True, True, True, True, False, False, False]
+    assert looks_safe({"fqn": ["p", "safe"], "original_file_path": "models/safe.sql"}) is False  # a file, not a folder
+    nodes = [{"unique_id": "model.p.a", "resource_type": "model", "fqn": ["p", "safe", "a"]},
+             {"unique_id": "model.p.b", "resource_type": "model", "fqn": ["p", "safe", "b"],
+              "config": {"meta": {"privacy_tier": "restricted"}}},
+             {"unique_id": "seed.p.c", "resource_type": "seed", "fqn": ["p", "safe", "c"]}]
+    assert untiered_safe_folders(nodes).startswith(
+        "1 model(s) in a folder named safe have no privacy_tier and are not checked: model.p.a. ")
+    assert untiered_safe_folders(nodes[1:]) is None

@@ -13,6 +13,7 @@ from dbt_harness import DbtProject, require_ok
 
 FIXTURE = Path(__file__).resolve().parents[2] / "integration_tests" / "fixtures" / "no_pii_in_safe_models"
 PEOPLE = "source.no_pii_fixture.crm.people"
+SEED = "seed.no_pii_fixture.seed_patients"
 M = "model.no_pii_fixture."
 NOT_BUILT = " (relation not built: every upstream PII column is assumed to pass)"
 PYTHON = "a Python model reads upstream PII and cannot be analysed; run pii-guard check"
@@ -46,7 +47,7 @@ EXPECTED = {
     (M + "leak_rename", "contact", PEOPLE, "email", "violation", selects("email", "contact")),
     (M + "leak_expression", "shouting", PEOPLE, "email", "violation", selects("email", "shouting")),
     (M + "leak_expression", "weak_hash", PEOPLE, "phone", "violation", selects("phone", "weak_hash")),
-    (M + "leak_seed", "full_name", "seed.no_pii_fixture.seed_patients", "full_name", "violation", selects("full_name", origin="seed.no_pii_fixture.seed_patients")),
+    (M + "leak_seed", "full_name", SEED, "full_name", "violation", selects("full_name", origin=SEED)),
     (M + "leak_declared", "home_city", M + "leak_declared", "home_city", "violation",
      "a safe model declares this column PII"),
     (M + "leak_public_access", "email", PEOPLE, "email", "violation", selects("email")),
@@ -92,7 +93,8 @@ def test_fails_with_one_failure_per_violation(fixture_run):
 def test_accepted_findings_are_shown_not_dropped(fixture_run):
     _, result = fixture_run
     assert ("pii_guard: accepted: model.no_pii_fixture.leak_allowed.email: selects PII column email "
-            f"of {PEOPLE} without a pii_guard protecting macro (DPA-7: the processor contract covers email)") in result.stdout
+            f"of {PEOPLE} without a pii_guard protecting macro "
+            "(DPA-7: the processor contract covers email)") in result.stdout
     assert "pii_guard: unused allowance: never_existed" in result.stdout
 
 

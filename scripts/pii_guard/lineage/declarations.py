@@ -133,8 +133,10 @@ def looks_safe(node: dict[str, Any]) -> bool:
     path or fqn that is `safe` or has it as a `_`/`-` word: marts/safe,
     safe_marts; not unsafe).
 
-    >>> looks_safe({"fqn": ["shop", "marts", "safe", "orders"]}), looks_safe({"original_file_path": "models/unsafe/a.sql"})
-    (True, False)
+    >>> looks_safe({"fqn": ["shop", "marts", "safe", "orders"]})
+    True
+    >>> looks_safe({"original_file_path": "models/unsafe/a.sql"})
+    False
     """
     folders = list((node.get("fqn") or [])[1:-1])
     folders += re.split(r"[\\/]", node.get("original_file_path") or "")[:-1]
