@@ -9,7 +9,11 @@
     checked: their own PII declarations, the PII their select lists pass, the
     PII a * passes (against the columns the warehouse has for the built
     relation), direct dependencies on restricted models, and Python models
-    with PII upstream (not analysable, so reported).
+    with PII upstream (not analysable, so reported). A finding names the
+    origin (pii_source, pii_column: where the PII was declared) and the
+    output column it reaches (column_name), whatever CTEs renamed it between.
+    A declaration no rule reads (declaration_problems) is a compile error
+    naming every such node and column.
 
     only: the unique_id of one model: walk only its ancestors and report only
     its findings (the refuse_pii_in_safe_model pre-hook). output_columns: the
@@ -36,6 +40,15 @@
     {%- set kept = {} -%}
     {%- for uid in wanted -%}{%- do kept.update({uid: nodes[uid]}) -%}{%- endfor -%}
     {%- set nodes = kept -%}
+  {%- endif -%}
+  {%- set problems = pii_guard.declaration_problems(nodes) -%}
+  {%- if problems -%}
+    {%- set rules = pii_guard.declaration_rules() -%}
+    {%- set spellings = [] -%}
+    {%- for yes in rules.pii_true -%}{%- do spellings.append(yes ~ '/' ~ rules.pii_false[loop.index0]) -%}{%- endfor -%}
+    {{ exceptions.raise_compiler_error('pii_guard: ' ~ problems | length ~ ' PII declaration(s) cannot be read: ' ~ problems | join('; ')
+        ~ '. Write meta pii as one of ' ~ spellings | join(', ') ~ ' (or the pii tag), and privacy_tier as '
+        ~ rules.tiers | join(' or ') ~ "; see the README, 'Tiers and PII declarations'.") }}
   {%- endif -%}
 
   {#- Kahn's algorithm: parents before children, one pass. -#}
@@ -107,7 +120,8 @@
             {%- do visible.update({output: visible[ref]}) -%}
             {%- if safe and event['scope'] == '' -%}
               {%- do findings.append({'model': uid, 'column_name': output, 'pii_source': visible[ref][0], 'pii_column': visible[ref][1],
-                    'reason': 'selects PII column ' ~ ref ~ (' as ' ~ output if output != ref else '') ~ ' without a pii_guard protecting macro'}) -%}
+                    'reason': 'selects PII column ' ~ visible[ref][1] ~ ' of ' ~ visible[ref][0]
+                      ~ (' as ' ~ output if output != visible[ref][1] | lower else '') ~ ' without a pii_guard protecting macro'}) -%}
             {%- endif -%}
           {%- endfor -%}
         {%- endif -%}
@@ -122,7 +136,9 @@
               else star_passed.keys()) | map('lower') | list -%}
         {%- for name in columns if name in star_passed -%}
           {%- do findings.append({'model': uid, 'column_name': name, 'pii_source': star_passed[name][0], 'pii_column': star_passed[name][1],
-                'reason': 'select * passes PII column ' ~ name ~ ('' if built else ' (relation not built: every upstream PII column is assumed to pass)')}) -%}
+                'reason': 'select * passes PII column ' ~ star_passed[name][1] ~ ' of ' ~ star_passed[name][0]
+                  ~ (' as ' ~ name if name != star_passed[name][1] | lower else '')
+                  ~ ('' if built else ' (relation not built: every upstream PII column is assumed to pass)')}) -%}
         {%- endfor -%}
       {%- endif -%}
     {%- endif -%}

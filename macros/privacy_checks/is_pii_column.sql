@@ -1,23 +1,7 @@
 {#- True when a column from the manifest (a source's, seed's or model's) is
-    declared PII: meta pii true, or the pii tag, in the column's meta/tags or
-    in its config.meta/config.tags. -#}
+    declared PII (see pii_declaration), or declared in a way no rule reads:
+    that is an error of the no_pii_in_safe_models test, never "not PII". -#}
 {% macro is_pii_column(column) -%}
-  {%- set config = column.get('config') or {} -%}
-  {%- for meta in [column.get('meta') or {}, config.get('meta') or {}] -%}
-    {%- if meta.get('pii') in [true, 'true', 'True', 'yes'] -%}{{ return(true) }}{%- endif -%}
-  {%- endfor -%}
-  {%- for tags in [column.get('tags') or [], config.get('tags') or []] -%}
-    {%- if 'pii' in tags -%}{{ return(true) }}{%- endif -%}
-  {%- endfor -%}
-  {{ return(false) }}
-{%- endmacro %}
-
-{#- True when the column says whether it is PII, either way: meta pii true or
-    false, or the pii tag. -#}
-{% macro is_classified_column(column) -%}
-  {%- set config = column.get('config') or {} -%}
-  {%- for meta in [column.get('meta') or {}, config.get('meta') or {}] -%}
-    {%- if meta.get('pii') is not none -%}{{ return(true) }}{%- endif -%}
-  {%- endfor -%}
-  {{ return(pii_guard.is_pii_column(column)) }}
+  {%- set declared = pii_guard.pii_declaration(column) -%}
+  {{ return(declared.pii is sameas true or declared.problem is not none) }}
 {%- endmacro %}

@@ -1,10 +1,7 @@
-{#- 'safe', 'restricted' or none for a manifest node: meta privacy_tier (in
-    meta or config.meta). A model exposed to other projects (access: public) is
-    safe whatever its meta says: its consumers are not cleared for PII. -#}
+{#- 'safe', 'restricted' or none for a manifest node (see tier_declaration),
+    or 'invalid' for a privacy_tier no rule reads: never safe for grants, and
+    an error of the no_pii_in_safe_models test. -#}
 {% macro privacy_tier(node) -%}
-  {%- set config = node.get('config') or {} -%}
-  {%- if node.get('access') == 'public' or config.get('access') == 'public' -%}
-    {{ return('safe') }}
-  {%- endif -%}
-  {{ return((config.get('meta') or {}).get('privacy_tier') or (node.get('meta') or {}).get('privacy_tier')) }}
+  {%- set declared = pii_guard.tier_declaration(node) -%}
+  {{ return('invalid' if declared.problem is not none else declared.tier) }}
 {%- endmacro %}

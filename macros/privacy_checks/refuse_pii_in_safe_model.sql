@@ -22,7 +22,8 @@
     a view with standard SQL. -#}
 {% macro default__refuse_pii_in_safe_model() -%}
   {%- set node = graph.nodes.get(model.unique_id) if execute and model is defined and model else none -%}
-  {%- if node is none or node.resource_type != 'model' or pii_guard.privacy_tier(node) != 'safe' -%}
+  {#- An unreadable tier is not skipped: the walk below stops it with the error. -#}
+  {%- if node is none or node.resource_type != 'model' or pii_guard.privacy_tier(node) not in ['safe', 'invalid'] -%}
     {{ return('') }}
   {%- endif -%}
   {%- set columns = get_columns_in_query(model.compiled_code) if model.get('language', 'sql') == 'sql' and model.compiled_code else none -%}

@@ -191,6 +191,8 @@ def _check(args: argparse.Namespace) -> int:
     manifest, catalog, project_dir = _lineage_inputs(args)
     progress = _progress if args.format == "text" and sys.stderr.isatty() else None
     report = check(manifest, catalog, project_dir, progress=progress, select=args.select, exclude=args.exclude)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     rendered = FORMATTERS[args.format](report)
     _write_report(rendered, output)
     if output is not None:

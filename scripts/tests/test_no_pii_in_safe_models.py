@@ -13,14 +13,20 @@ from dbt_harness import DbtProject, require_ok
 
 FIXTURE = Path(__file__).resolve().parents[2] / "integration_tests" / "fixtures" / "no_pii_in_safe_models"
 PEOPLE = "source.no_pii_fixture.crm.people"
+SEED = "seed.no_pii_fixture.seed_patients"
 M = "model.no_pii_fixture."
-STAR = "select * passes PII column "
 NOT_BUILT = " (relation not built: every upstream PII column is assumed to pass)"
 PYTHON = "a Python model reads upstream PII and cannot be analysed; run pii-guard check"
 
 
-def selects(ref: str, output: str | None = None) -> str:
-    return f"selects PII column {ref}" + (f" as {output}" if output else "") + " without a pii_guard protecting macro"
+def selects(column: str, output: str | None = None, origin: str = PEOPLE) -> str:
+    """The reason of a select-list finding: the origin column and node, and the output alias it reached."""
+    return (f"selects PII column {column} of {origin}" + (f" as {output}" if output else "")
+            + " without a pii_guard protecting macro")
+
+
+def star(column: str) -> str:
+    return f"select * passes PII column {column} of {PEOPLE}"
 
 
 EXPECTED = {
@@ -29,18 +35,19 @@ EXPECTED = {
     (M + "leak_upstream_model", "phone", PEOPLE, "phone", "violation", selects("phone")),
     (M + "leak_after_multiplication", "phone", PEOPLE, "phone", "violation", selects("phone")),
     (M + "leak_transitive", "phone", PEOPLE, "phone", "violation", selects("phone")),
-    (M + "leak_star", "email", PEOPLE, "email", "violation", STAR + "email"),
-    (M + "leak_star", "phone", PEOPLE, "phone", "violation", STAR + "phone"),
-    (M + "leak_star_exclude", "phone", PEOPLE, "phone", "violation", STAR + "phone"),
-    (M + "leak_star_ephemeral", "email", PEOPLE, "email", "violation", STAR + "email" + NOT_BUILT),
-    (M + "leak_star_ephemeral", "phone", PEOPLE, "phone", "violation", STAR + "phone" + NOT_BUILT),
+    (M + "leak_star", "email", PEOPLE, "email", "violation", star("email")),
+    (M + "leak_star", "phone", PEOPLE, "phone", "violation", star("phone")),
+    (M + "leak_star_exclude", "phone", PEOPLE, "phone", "violation", star("phone")),
+    (M + "leak_star_ephemeral", "email", PEOPLE, "email", "violation", star("email") + NOT_BUILT),
+    (M + "leak_star_ephemeral", "phone", PEOPLE, "phone", "violation", star("phone") + NOT_BUILT),
     (M + "leak_restricted_dependency", None, M + "r_contacts", None, "violation",
      "a safe model depends directly on a restricted model"),
-    # email is renamed in a CTE; the final select passes the renamed column on.
-    (M + "leak_rename", "contact", PEOPLE, "email", "violation", selects("contact")),
+    # email is renamed in a CTE; the final select passes the renamed column on:
+    # the finding names the origin (people.email) and the alias it reached.
+    (M + "leak_rename", "contact", PEOPLE, "email", "violation", selects("email", "contact")),
     (M + "leak_expression", "shouting", PEOPLE, "email", "violation", selects("email", "shouting")),
     (M + "leak_expression", "weak_hash", PEOPLE, "phone", "violation", selects("phone", "weak_hash")),
-    (M + "leak_seed", "full_name", "seed.no_pii_fixture.seed_patients", "full_name", "violation", selects("full_name")),
+    (M + "leak_seed", "full_name", SEED, "full_name", "violation", selects("full_name", origin=SEED)),
     (M + "leak_declared", "home_city", M + "leak_declared", "home_city", "violation",
      "a safe model declares this column PII"),
     (M + "leak_public_access", "email", PEOPLE, "email", "violation", selects("email")),
@@ -86,7 +93,8 @@ def test_fails_with_one_failure_per_violation(fixture_run):
 def test_accepted_findings_are_shown_not_dropped(fixture_run):
     _, result = fixture_run
     assert ("pii_guard: accepted: model.no_pii_fixture.leak_allowed.email: selects PII column email "
-            "without a pii_guard protecting macro (DPA-7: the processor contract covers email)") in result.stdout
+            f"of {PEOPLE} without a pii_guard protecting macro "
+            "(DPA-7: the processor contract covers email)") in result.stdout
     assert "pii_guard: unused allowance: never_existed" in result.stdout
 
 

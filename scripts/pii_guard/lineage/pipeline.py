@@ -266,7 +266,9 @@ def check(manifest: Path, catalog: Path | None = None, project_dir: Path | None 
     project = load_project(manifest, catalog, project_dir)
     problem = nothing_to_check(project)
     if problem:
-        raise InputError(problem)
+        raise InputError(" ".join([problem, *project.warnings]))
     selected = select_models(project, select or [], exclude or [])
     traced = trace_project(project, progress)
-    return build_report(project, traced, selected)
+    report = build_report(project, traced, selected)
+    report.warnings = list(project.warnings)
+    return report

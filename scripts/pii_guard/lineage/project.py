@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pii_guard.lineage.declarations import column_pii, declaration_error, node_tier, untiered_safe_folders
 from pii_guard.lineage.errors import InputError
 from pii_guard.lineage.validate import validate_catalog, validate_manifest
 
 # dbt adapter type -> sqlglot dialect.
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark", "databricks": "databricks"}
-TRUE_VALUES = (True, "true", "True", "yes")
 
 
 @dataclass
@@ -55,6 +55,8 @@ class Project:
     catalog: dict[tuple[str, ...], dict[str, str]]
     allowances: list[dict[str, Any]]
     by_relation: dict[tuple[str, ...], str]
+    # Declarations that are readable but suspicious (see declarations.py).
+    warnings: list[str] = field(default_factory=list)
     _by_suffix: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     def resolve(self, relation: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -77,22 +79,6 @@ class Project:
         """The node a relation (as SQL names it) is, or None."""
         found = self.resolve(relation)
         return self.by_relation.get(found) if found else None
-
-
-def is_pii(column: dict[str, Any]) -> bool:
-    """meta.pii true or the pii tag, in the column's meta/tags or config.meta/config.tags."""
-    config = column.get("config") or {}
-    metas = [column.get("meta") or {}, config.get("meta") or {}]
-    tags = (column.get("tags") or []) + (config.get("tags") or [])
-    return any(meta.get("pii") in TRUE_VALUES for meta in metas) or "pii" in tags
-
-
-def privacy_tier(node: dict[str, Any]) -> str | None:
-    """'safe' for meta privacy_tier safe or access public; 'restricted'; or None."""
-    config = node.get("config") or {}
-    if node.get("access") == "public" or config.get("access") == "public":
-        return "safe"
-    return (config.get("meta") or {}).get("privacy_tier") or (node.get("meta") or {}).get("privacy_tier")
 
 
 def relation_key(*parts: str | None) -> tuple[str, ...]:
@@ -211,6 +197,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
         )
 
     nodes: dict[str, Node] = {}
+    problems: list[str] = []
     raw = list(manifest["nodes"].values()) + list((manifest.get("sources") or {}).values())
     for item in raw:
         kind = item.get("resource_type")
@@ -224,8 +211,9 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
             name=item.get("name", ""),
             resource_type=kind,
             relation=relation_key(item.get("database"), item.get("schema"), identifier or item.get("name")),
-            pii_columns={(c.get("name") or n).lower() for n, c in columns.items() if is_pii(c)},
-            tier=privacy_tier(item) if kind == "model" else None,
+            pii_columns={(c.get("name") or n).lower() for n, c in columns.items()
+                         if column_pii(c, item["unique_id"], problems)},
+            tier=node_tier(item, problems) if kind == "model" else None,
             language=item.get("language") or "sql",
             materialized=config.get("materialized"),
             compiled_code=item.get("compiled_code"),
@@ -237,6 +225,8 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
             fqn=list(item.get("fqn") or []),
             package=item.get("package_name") or "",
         )
+    if problems:
+        raise InputError(declaration_error(problems))
     sql_models = [n for n in nodes.values() if n.resource_type == "model" and n.language == "sql"]
     if sql_models and all(n.compiled_code is None for n in sql_models):
         raise InputError(
@@ -260,6 +250,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
         catalog=catalog,
         allowances=_allowances(project_dir),
         by_relation=_by_relation(nodes),
+        warnings=[w for w in [untiered_safe_folders(raw)] if w],
     )
 
 

@@ -48,6 +48,8 @@ class Report:
     accepted: list[Violation] = field(default_factory=list)
     accepted_unresolved: list[Unresolved] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    # Declarations that leave models unchecked; printed on stderr, never change the exit status.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -60,6 +62,7 @@ class Report:
             "accepted": [asdict(a) for a in self.accepted],
             "accepted_unresolved": [asdict(a) for a in self.accepted_unresolved],
             "stats": self.stats,
+            "warnings": self.warnings,
         }
 
 
