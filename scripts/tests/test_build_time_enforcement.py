@@ -180,3 +180,16 @@ def test_clean_and_protected_safe_models_build(project):
     require_ok(result, "dbt build")
     assert REFUSED not in result.stdout
     assert shape(made, "safe_table") == (["city", "email_masked", "id"], 3)
+
+
+@pytest.mark.parametrize("project", ["duckdb"], indirect=True)
+def test_a_model_whose_tier_cannot_be_read_is_not_built(project):
+    """`privacy_tier: Safest` is neither safe nor restricted: the hook does not
+    skip the model as unchecked, it stops it with the declaration error."""
+    built = project(LEAKY)
+    (built.project_dir / "models" / "misdeclared.sql").write_text(
+        "{{ config(meta={'privacy_tier': 'Safest'}) }}\nselect * from {{ ref('stg_people') }}\n")
+    result = built.dbt("build", "--select", "people", "stg_people", "misdeclared")
+    assert result.returncode == 1, result.stdout
+    assert "PII declaration(s) cannot be read" in result.stdout and "misdeclared" in result.stdout
+    assert shape(built, "misdeclared") is None
