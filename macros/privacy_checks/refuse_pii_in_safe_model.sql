@@ -30,8 +30,8 @@
   {%- set violations = [] -%}
   {%- set refused_columns = [] -%}
   {%- for finding in pii_guard.find_pii_in_safe_models(only=node.unique_id, output_columns=columns) if finding.model == node.unique_id -%}
-    {%- set line = (finding.column_name or '(model)') ~ ': ' ~ finding.reason
-          ~ ((' (from ' ~ finding.pii_source ~ ('.' ~ finding.pii_column if finding.pii_column else '') ~ ')') if finding.pii_source != node.unique_id else '') -%}
+    {#- The reason names the origin column and the alias it reached. -#}
+    {%- set line = (finding.column_name or '(model)') ~ ': ' ~ finding.reason -%}
     {%- if finding.status == 'violation' -%}
       {%- do violations.append(line) -%}
       {%- do refused_columns.append((finding.column_name or '') | lower) -%}
