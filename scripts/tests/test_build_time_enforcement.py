@@ -107,7 +107,9 @@ def test_new_safe_model_with_pii_is_never_created(project, command):
     made = project(LEAKY)
     require_ok(made.dbt("seed"), "dbt seed")
     result = made.dbt(*command)
-    assert_refused(made, result, SAFE[made.target])
+    # Every materialization is refused, the view on Spark included (whose
+    # absence the harness, reading Spark's Parquet files, cannot see).
+    assert_refused(made, result, ("safe_table", "safe_incremental", "safe_view"))
     for model in SAFE[made.target]:
         assert shape(made, model) is None, model
 
