@@ -107,7 +107,7 @@
       {%- set outputs = {} -%}
       {%- set visible = upstream.copy() -%}
       {%- set star_passed = {} -%}
-      {%- for event in pii_guard.select_list_references(node.raw_code, upstream.keys()) -%}
+      {%- for event in pii_guard.select_list_references(pii_guard.expand_protected_selects(node, nodes, pii), upstream.keys()) -%}
         {%- set scope_outputs = outputs.setdefault(event['scope'], {}) -%}
         {%- if event['kind'] == 'star' -%}
           {%- set passed = upstream if event['from'] == 'relation' else outputs.get(event['from'], visible) -%}
