@@ -40,10 +40,12 @@
       {%- do policy.update({'problem': 'var pii_guard_treatments must map pii_type to a treatment; got ' ~ tojson(overrides)}) -%}
       {{ return(policy) }}
     {%- endif -%}
-    {%- set override = none -%}
+    {#- Entries match pii_type trimmed and in any case, like the declarations. -#}
+    {%- set found = namespace(override=none) -%}
     {%- for type_name, value in overrides.items() if type_name is string and type_name | trim | lower == pii_type -%}
-      {%- set override = value -%}
+      {%- set found.override = value -%}
     {%- endfor -%}
+    {%- set override = found.override -%}
     {%- if override is string -%}
       {%- do chosen.update({'treatment': override, 'treatment_args': none, 'from': 'var pii_guard_treatments'}) -%}
     {%- elif override is mapping -%}
