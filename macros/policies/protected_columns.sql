@@ -1,0 +1,65 @@
+{#- What protected_select and build_safe_copy share: the protected select list
+    of a relation from its yml declarations, and every reason it cannot be
+    made, as {'select_list': ['<sql> as <name>', ...], 'problems': [...]}.
+    Problems are returned, not raised, so callers can name all of them at
+    once (build_safe_copy: over every source, before writing anything).
+
+    The columns come from the warehouse when the relation exists, else from
+    the yml (a column's data_type, when declared, stands for its type). -#}
+{% macro protected_columns(relation) -%}
+  {%- set nodes = pii_guard.nodes_for_relation(relation) -%}
+  {%- if not nodes -%}
+    {{ return({'select_list': [], 'problems': ['no source, seed or model of this project describes the relation, so no yml says how to protect its columns: declare it (a source table or a model with columns) and classify every column']}) }}
+  {%- endif -%}
+  {#- Declared columns by lower-cased name; a source's yml first (a seed and
+      the source over it describe one table). -#}
+  {%- set declared = {} -%}
+  {%- for node in nodes | sort(attribute='resource_type', reverse=true) -%}
+    {%- for key, column in (node.get('columns') or {}).items() -%}
+      {%- do declared.setdefault((column.get('name') or key) | lower, column) -%}
+    {%- endfor -%}
+  {%- endfor -%}
+
+  {%- set built = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+  {%- set columns = [] -%}
+  {%- if built is not none -%}
+    {%- for column in adapter.get_columns_in_relation(built) -%}
+      {%- do columns.append({'name': column.name, 'data_type': column.data_type}) -%}
+    {%- endfor -%}
+  {%- else -%}
+    {%- for key, column in declared.items() -%}
+      {%- do columns.append({'name': column.get('name') or key, 'data_type': column.get('data_type') or none}) -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {%- set names = columns | map(attribute='name') | map('lower') | list -%}
+
+  {%- set problems = [] -%}
+  {%- set select_list = [] -%}
+  {%- for column in columns -%}
+    {%- set declaration = declared.get(column.name | lower) -%}
+    {%- if declaration is none -%}
+      {%- do problems.append(column.name ~ ' is in the relation but not declared in yml') -%}
+    {%- else -%}
+      {%- set policy = pii_guard.column_policy(declaration) -%}
+      {%- set treated = pii_guard.treatment_sql(policy, column.name, column.data_type, names) if not policy.problem else {'problem': policy.problem} -%}
+      {%- if treated.problem -%}
+        {%- do problems.append(column.name ~ ' ' ~ treated.problem) -%}
+      {%- elif treated.sql is not none -%}
+        {%- do select_list.append(treated.sql ~ ' as ' ~ pii_guard.column_identifier(column.name)) -%}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- for name, column in declared.items() if name not in names -%}
+    {%- do problems.append((column.get('name') or name) ~ ' is declared in yml but the relation has no such column') -%}
+  {%- endfor -%}
+  {%- if columns and not select_list and not problems -%}
+    {%- do problems.append('every column is dropped, so there is nothing to select: keep at least one column (a treatment other than drop)') -%}
+  {%- endif -%}
+  {{ return({'select_list': select_list, 'problems': problems}) }}
+{%- endmacro %}
+
+{#- One message for a relation's problems, with what to do. -#}
+{% macro policy_problems_message(problems) -%}
+  {{ return(problems | length ~ ' column(s) cannot be protected: ' ~ problems | join('; ')
+      ~ ". Every column needs meta pii true or false; PII needs a pii_type with a default treatment or a meta treatment; see the README, 'Policies in yml'.") }}
+{%- endmacro %}
