@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_harness import DbtProject, require_ok
+from dbt_harness import DbtProject, compile_for_spark
 
 from pii_guard.duckdb_plugin import Plugin, hmac_batches, register_hmac_function
 from pii_guard.keys import KEY_ENV_VAR
@@ -62,12 +62,6 @@ class SparkVectorsSession:
 
     def run(self, sql: str) -> list[tuple]:
         return [tuple(row) for row in self.spark.sql(compile_for_spark(self.project, sql)).collect()]
-
-
-def compile_for_spark(project: DbtProject, sql: str) -> str:
-    result = project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json")
-    require_ok(result, "dbt compile --inline (spark)")
-    return json.loads(result.stdout)["compiled"]
 
 
 @pytest.fixture(params=["duckdb", "postgres", "spark"])
