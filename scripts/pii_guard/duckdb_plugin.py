@@ -139,10 +139,22 @@ def pseudonymizer(digest: Callable[[bytes], str], low: int, high: int) -> Callab
     b = k - a
     prefix = f"{PSEUDONYMIZE_DOMAIN}:{low}:{high}:"
 
-    # A round's PRF depends only on (round, R): small ranges repeat them a lot.
-    @lru_cache(maxsize=1 << 16)
-    def prf(round_: int, right: int) -> int:
+    def compute(round_: int, right: int) -> int:
         return int(digest(f"{prefix}{round_}:{right}".encode())[:8], 16)
+
+    # A round's PRF depends only on (round, R), and R has at most 2^a values:
+    # up to 32-bit ranges (a <= 16, at most 8 * 65,536 entries, about 20 MB)
+    # every one is kept once computed; wider ranges keep the recent ones.
+    if a <= 16:
+        tables: list[list[int | None]] = [[None] * (1 << a) for _ in range(FEISTEL_ROUNDS)]
+
+        def prf(round_: int, right: int) -> int:
+            found = tables[round_][right]
+            if found is None:
+                found = tables[round_][right] = compute(round_, right)
+            return found
+    else:
+        prf = lru_cache(maxsize=1 << 16)(compute)
 
     def feistel(x: int) -> int:
         for round_ in range(FEISTEL_ROUNDS):
@@ -186,9 +198,10 @@ def pseudonymize_batches(environ: Mapping[str, str]) -> Batch:
     if isinstance(states, str):
         return _refusal(states)
     digest = _hmac_hex(states)
+    # One permutation (and its PRF cache) per range, kept across batches.
+    permutations: dict[tuple[int, int], Callable[[int], int]] = {}
 
     def pseudonymize_batch(values: pyarrow.Array, lows: pyarrow.Array, highs: pyarrow.Array) -> pyarrow.Array:
-        permutations: dict[tuple[int, int], Callable[[int], int]] = {}
         out: list[int | None] = []
         for value, low, high in zip(values.to_pylist(), lows.to_pylist(), highs.to_pylist()):
             if value is None:
