@@ -15,6 +15,10 @@ at DuckDB's default thread count and at one thread. The SQL HMAC runs on every
 core; the plugin's function runs in Python, one batch at a time (the GIL), so
 its cost relative to the SQL HMAC grows with the cores. Rounds are
 interleaved and the median is reported.
+
+Then pseudonymize_int (8 Feistel rounds of the same HMAC per value, plus cycle
+walking) beside hash_pii over the same integer ids, default range
+[0, 2147483647], in the same session (a quarter of the rows: it is slower).
 """
 
 from __future__ import annotations
@@ -39,26 +43,32 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 PROJECT = Path(__file__).resolve().parents[1] / "integration_tests"
 
 
-def compiled_hash_pii(workdir: Path) -> str:
-    """The expression hash_pii compiles to on DuckDB, rendered by dbt itself."""
+def compiled(workdir: Path, expressions: dict[str, str]) -> dict[str, str]:
+    """What each macro call compiles to on DuckDB, rendered by dbt itself."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ["PII_GUARD_DUCKDB_PATH"] = str(workdir / "compile.duckdb")
-    for command in (["deps"], ["--quiet", "compile", "--inline", "{{ pii_guard.hash_pii('value') }}"]):
+    found = {}
+    for name, call in [("deps", None), *expressions.items()]:
+        command = ["deps"] if call is None else ["--quiet", "compile", "--inline", call]
         with contextlib.redirect_stdout(io.StringIO()):
             result = dbtRunner().invoke(command + [
                 "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
                 "--log-path", str(workdir / "logs"),
-            ] + (["--target-path", str(workdir / "target")] if command[-1] != "deps" else []))
+            ] + ([] if call is None else ["--target-path", str(workdir / "target")]))
         if not result.success:
             sys.exit(f"bench: `dbt {' '.join(command[:2])}` failed: {result.exception}")
-    return result.result.results[0].node.compiled_code
+        if call is not None:
+            found[name] = result.result.results[0].node.compiled_code
+    return found
 
 
 def main() -> None:
     os.environ[KEY_ENV_VAR] = generate_key()
     inner, outer = padded_key_blocks(read_key(os.environ))
     with tempfile.TemporaryDirectory() as scratch:
-        hash_pii_sql = compiled_hash_pii(Path(scratch))
+        macros = compiled(Path(scratch), {"hash_pii": "{{ pii_guard.hash_pii('value') }}",
+                                          "pseudonymize_int": "{{ pii_guard.pseudonymize_int('value') }}"})
+    hash_pii_sql = macros["hash_pii"]
 
     variants = {
         "bare sha256": "sha256(value)",
@@ -123,6 +133,21 @@ def main() -> None:
     build = {name: statistics.median(times) for name, times in builds.items()}
     print(f"\na staging model (6 columns, {ROWS:,} rows, {default_threads} threads): SQL HMAC {build['SQL HMAC']:.3f} s, "
           f"hash_pii {build['hash_pii']:.3f} s, ratio {build['hash_pii'] / build['SQL HMAC']:.2f}")
+
+
+    # pseudonymize_int beside hash_pii, over the same ids, same session.
+    id_rows = max(ROWS // 4, 1)
+    cursor.execute(f"create table ids as select i * 7919 % 2147483648 as value from range({id_rows}) t(i)")
+    pseudonyms: dict[str, list[float]] = {"hash_pii": [], "pseudonymize_int": []}
+    for _ in range(ROUNDS):
+        for name in pseudonyms:
+            start = time.perf_counter()
+            cursor.execute(f"select max({macros[name]}) from ids").fetchall()
+            pseudonyms[name].append(time.perf_counter() - start)
+    ids = {name: statistics.median(times) for name, times in pseudonyms.items()}
+    print(f"\ninteger ids ({id_rows:,} rows, {default_threads} threads): hash_pii {ids['hash_pii']:.3f} s "
+          f"({id_rows / ids['hash_pii']:,.0f} rows/s), pseudonymize_int {ids['pseudonymize_int']:.3f} s "
+          f"({id_rows / ids['pseudonymize_int']:,.0f} rows/s), ratio {ids['pseudonymize_int'] / ids['hash_pii']:.2f}")
 
 
 if __name__ == "__main__":

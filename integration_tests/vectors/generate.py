@@ -32,6 +32,21 @@ AWKWARD_KEYS = [
     "Zoë-Bruno-Díaz-東京都-key-0123456789abcdef",
 ]
 AWKWARD_VALUES = ["ann.lee@example.com", "Zoë"]
+# pseudonymize_int: (min, max) ranges and the values of each to pseudonymize
+# (the ends, a few inside, NULL). n = max - min + 1 is 10, 1000, 4, 2**31, 11,
+# 2**12 (no cycle walking), about 2**62 (k = 63, the widest state), and 1.
+INT_RANGES = [
+    (0, 9, list(range(10))),
+    (1, 1000, [1, 2, 3, 500, 999, 1000]),
+    (1000, 1003, [1000, 1001, 1002, 1003]),
+    (0, 2147483647, [0, 1, 42, 123456789, 2147483646, 2147483647]),
+    (-5, 5, list(range(-5, 6))),
+    (100, 4195, [100, 101, 2024, 4195]),
+    (-3, 4611686018427388000, [-3, 0, 7, 4611686018427387904, 4611686018427388000]),
+    (-9223372036854775808, -9223372036854775808, [-9223372036854775808]),
+    (42, 42, [42]),
+]
+INT_DOMAIN = "pii_guard.pseudonymize_int.v1"
 PATH = Path(__file__).with_name("pseudonym_vectors.json")
 
 
@@ -46,6 +61,38 @@ def normalized(value: str | None, how: str | None) -> str | None:
         return value
     text = re.sub(r"[^0-9]", "", value) if how == "phone" else value.strip(" ").lower()
     return text or None
+
+
+def pseudonymize_int(value: int | None, low: int, high: int, key: str = TEST_KEY) -> int | None:
+    """The README's construction, written out: an 8-round Feistel network on
+    k-bit states (halves of a = ceil(k/2) and b = k - a bits, PRF = first 32
+    bits of HMAC(key, 'pii_guard.pseudonymize_int.v1:min:max:round:R')),
+    cycle-walked into [0, n) at most 128 times."""
+    if value is None:
+        return None
+    assert low <= value <= high
+    n = high - low + 1
+    if n == 1:
+        return value
+    k = max(2, (n - 1).bit_length())
+    a = (k + 1) // 2
+    b = k - a
+
+    def feistel(x: int) -> int:
+        for i in range(8):
+            high_bits, low_bits = (a, b) if i % 2 == 0 else (b, a)
+            left, right = x >> low_bits, x % 2 ** low_bits
+            f = int(mac(f"{INT_DOMAIN}:{low}:{high}:{i}:{right}", key)[:8], 16) % 2 ** high_bits
+            x = right * 2 ** high_bits + (left ^ f)
+        return x
+
+    y = feistel(value - low)
+    for _ in range(127):
+        if y < n:
+            break
+        y = feistel(y)
+    assert y < n, "cycle walk did not return within 128 steps"
+    return low + y
 
 
 def vectors() -> dict:
@@ -63,6 +110,11 @@ def vectors() -> dict:
             {"subject": s, **{f"max_days_{m}": int(mac("pii_guard.shift_date:" + s)[:8], 16) % (2 * m + 1) - m
                               for m in (1, 30, 365)}}
             for s in SUBJECTS
+        ],
+        "pseudonymize_int": [
+            {"min": low, "max": high,
+             "cases": [{"value": v, "expected": pseudonymize_int(v, low, high)} for v in values + [None]]}
+            for low, high, values in INT_RANGES
         ],
         "awkward_keys": [
             {"key": key, "hash_pii": {value: mac(value, key) for value in AWKWARD_VALUES}} for key in AWKWARD_KEYS

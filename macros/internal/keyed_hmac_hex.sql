@@ -17,12 +17,7 @@
     function that hashes with it (fixed search_path, schema-qualified calls).
     dbt's role may execute the function, nothing more. -#}
 {% macro postgres__keyed_hmac_hex(text_expression, macro_name) -%}
-  {%- if execute and flags.WHICH in ['run', 'build', 'test', 'snapshot', 'seed', 'run-operation'] -%}
-    {%- set usable = run_query("select coalesce(has_function_privilege(to_regprocedure('pii_guard_keyring.hmac_sha256_hex(text)'), 'execute'), false)") -%}
-    {%- if not usable.columns[0].values()[0] -%}
-      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": the role dbt connects as cannot execute pii_guard_keyring.hmac_sha256_hex(text). Install the key in this database with `pii-guard postgres-keyring --grant " ~ target.user ~ "` (DBT_ENV_SECRET_PII_GUARD_KEY set, connected as an admin); see the README, Key setup.") }}
-    {%- endif -%}
-  {%- endif -%}
+  {{- pii_guard.require_keyring_function('hmac_sha256_hex(text)', macro_name) -}}
 pii_guard_keyring.hmac_sha256_hex({{ text_expression }})
 {%- endmacro %}
 
@@ -75,11 +70,28 @@ end
     stops here with what to configure (a view read later from a session without
     the plugin fails on the unknown function: never an unkeyed hash). -#}
 {% macro duckdb__keyed_hmac_hex(text_expression, macro_name) -%}
+  {{- pii_guard.require_plugin_function('pii_guard_hmac_sha256_hex', 'HMAC function', macro_name) -}}
+pii_guard_hmac_sha256_hex({{ text_expression }})
+{%- endmacro %}
+
+{#- When dbt runs SQL (not when it only compiles), stop with what to configure
+    if this DuckDB session lacks a function of the pii_guard plugin. -#}
+{% macro require_plugin_function(function_name, description, macro_name) -%}
   {%- if execute and flags.WHICH in ['run', 'build', 'test', 'snapshot', 'seed', 'run-operation'] -%}
-    {%- set registered = run_query("select count(*) from duckdb_functions() where function_name = 'pii_guard_hmac_sha256_hex'") -%}
+    {%- set registered = run_query("select count(*) from duckdb_functions() where function_name = '" ~ function_name ~ "'") -%}
     {%- if registered.columns[0].values()[0] == 0 -%}
-      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": this DuckDB session has no HMAC function. Enable the pii_guard plugin in the dbt profile (plugins: [{module: pii_guard.duckdb_plugin}]) and set DBT_ENV_SECRET_PII_GUARD_KEY in the environment that runs dbt; see the README, Key setup.") }}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": this DuckDB session has no " ~ description ~ ". Enable the pii_guard plugin in the dbt profile (plugins: [{module: pii_guard.duckdb_plugin}]) and set DBT_ENV_SECRET_PII_GUARD_KEY in the environment that runs dbt; see the README, Key setup.") }}
     {%- endif -%}
   {%- endif -%}
-pii_guard_hmac_sha256_hex({{ text_expression }})
+{%- endmacro %}
+
+{#- The same for a function of the PostgreSQL keyring (`signature` as
+    to_regprocedure reads it): dbt's role must be allowed to execute it. -#}
+{% macro require_keyring_function(signature, macro_name) -%}
+  {%- if execute and flags.WHICH in ['run', 'build', 'test', 'snapshot', 'seed', 'run-operation'] -%}
+    {%- set usable = run_query("select coalesce(has_function_privilege(to_regprocedure('pii_guard_keyring." ~ signature ~ "'), 'execute'), false)") -%}
+    {%- if not usable.columns[0].values()[0] -%}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": the role dbt connects as cannot execute pii_guard_keyring." ~ signature ~ ". Install the key in this database with `pii-guard postgres-keyring --grant " ~ target.user ~ "` (DBT_ENV_SECRET_PII_GUARD_KEY set, connected as an admin); see the README, Key setup.") }}
+    {%- endif -%}
+  {%- endif -%}
 {%- endmacro %}

@@ -3,5 +3,5 @@
     under HIPAA. -#}
 {% macro protecting_macros() -%}
   {{ return(['hash_pii', 'surrogate_key', 'age_bucket', 'generalize_zip', 'generalize_date',
-             'mask_email', 'mask_phone', 'redact', 'state_from_address', 'shift_date']) }}
+             'mask_email', 'mask_phone', 'redact', 'state_from_address', 'shift_date', 'pseudonymize_int']) }}
 {%- endmacro %}

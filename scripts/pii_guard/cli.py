@@ -77,7 +77,7 @@ def _hash(args: argparse.Namespace) -> int:
 
 
 def _postgres_keyring(args: argparse.Namespace) -> int:
-    from pii_guard.postgres_keyring import HMAC_FUNCTION, KeyringProblem, install_keyring
+    from pii_guard.postgres_keyring import FUNCTIONS, KeyringProblem, install_keyring
 
     key = read_key(os.environ)
     try:
@@ -96,7 +96,7 @@ def _postgres_keyring(args: argparse.Namespace) -> int:
                              "role that may create roles and schemas (the database owner or an admin).") from None
     finally:
         connection.close()
-    print(f"installed the key; {HMAC_FUNCTION}(text) may be executed by: {', '.join(args.grant)}")
+    print(f"installed the key; {' and '.join(FUNCTIONS)} may be executed by: {', '.join(args.grant)}")
     return 0
 
 

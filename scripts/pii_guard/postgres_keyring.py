@@ -9,8 +9,9 @@ session at all. ``pii-guard postgres-keyring install`` stores it, once per
 database, in a table owned by the role :data:`KEYHOLDER_ROLE` (NOLOGIN) that
 nobody else can read, and creates :data:`HMAC_FUNCTION`, a ``SECURITY DEFINER``
 function owned by that role with a fixed ``search_path`` and schema-qualified
-calls, so a caller can have a value hashed but never read the key. dbt's role
-gets EXECUTE on it, nothing else.
+calls, so a caller can have a value hashed but never read the key, and
+:data:`PSEUDONYMIZE_FUNCTION`, pseudonymize_int's keyed permutation, made the
+same way. dbt's role gets EXECUTE on them, nothing else.
 
 The key travels as COPY data (never statement text, which the server may
 log), as its exact UTF-8 bytes: backslashes, spaces and trailing whitespace
@@ -30,6 +31,9 @@ from typing import Any
 KEYRING_SCHEMA = "pii_guard_keyring"
 KEYHOLDER_ROLE = "pii_guard_keyholder"
 HMAC_FUNCTION = f"{KEYRING_SCHEMA}.hmac_sha256_hex"
+PSEUDONYMIZE_FUNCTION = f"{KEYRING_SCHEMA}.pseudonymize_int"
+# Each function with the argument types GRANT and ALTER name it by.
+FUNCTIONS = (f"{HMAC_FUNCTION}(text)", f"{PSEUDONYMIZE_FUNCTION}(bigint,bigint,bigint)")
 NO_KEY_MESSAGE = ("pii_guard: the keyring holds no HMAC key. Install it with "
                   "`pii-guard postgres-keyring install --grant <dbt role>`; see the README, Key setup.")
 
@@ -99,14 +103,79 @@ def install_keyring(connection: Any, key: bytes, grant_to: Sequence[str]) -> Non
                   return encode({pgcrypto}.hmac(convert_to(message, 'UTF8'), hmac_key, 'sha256'), 'hex');
                 end
                 $function$""")
-            cursor.execute(f"alter function {HMAC_FUNCTION}(text) owner to {KEYHOLDER_ROLE}")
-            cursor.execute(f"revoke all on function {HMAC_FUNCTION}(text) from public")
+            cursor.execute(_pseudonymize_function_sql(pgcrypto))
+            for function in FUNCTIONS:
+                cursor.execute(f"alter function {function} owner to {KEYHOLDER_ROLE}")
+                cursor.execute(f"revoke all on function {function} from public")
             for role in grant_to:
                 if _one(cursor, "select 1 from pg_roles where rolname = %s", [role]) is None:
                     raise KeyringProblem(f"pii_guard: the role {role!r} does not exist; create it or pass "
                                          "the role dbt connects as to --grant.")
                 cursor.execute(f'grant usage on schema {KEYRING_SCHEMA} to "{role}"')
-                cursor.execute(f'grant execute on function {HMAC_FUNCTION}(text) to "{role}"')
+                for function in FUNCTIONS:
+                    cursor.execute(f'grant execute on function {function} to "{role}"')
+
+
+def _pseudonymize_function_sql(pgcrypto: str) -> str:
+    """pseudonymize_int's permutation (README): an 8-round Feistel network on
+    k-bit states, cycle-walked into [min, max] at most 128 times, each round's
+    PRF the first 32 bits of HMAC(key, 'pii_guard.pseudonymize_int.v1:min:max:i:R').
+    The key is read once per call; a value outside the range raises without
+    naming it (it is the identifier being protected)."""
+    return f"""
+        create or replace function {PSEUDONYMIZE_FUNCTION}(value bigint, min_value bigint, max_value bigint)
+        returns bigint
+        language plpgsql stable strict security definer parallel safe
+        set search_path = pg_catalog, pg_temp
+        as $function$
+        declare
+          hmac_key bytea;
+          span bigint;
+          k integer := 2;
+          a integer;
+          b integer;
+          high_bits integer;
+          low_bits integer;
+          x bigint;
+          r bigint;
+          prefix text;
+        begin
+          if min_value > max_value then
+            raise exception 'pii_guard.pseudonymize_int: min_value (%) must be at most max_value (%).', min_value, max_value;
+          end if;
+          if value < min_value or value > max_value then
+            raise exception 'pii_guard.pseudonymize_int: a value is outside the declared range [%, %]. Widen min_value/max_value to cover every value of the column, or filter such rows out first.', min_value, max_value;
+          end if;
+          select k.key into hmac_key from {KEYRING_SCHEMA}.hmac_key as k;
+          if hmac_key is null then
+            raise exception '{NO_KEY_MESSAGE}';
+          end if;
+          if min_value = max_value then
+            return value;
+          end if;
+          span := max_value - min_value;  -- more than 2^63 - 1 raises: bigint out of range
+          while (span >> k) > 0 loop
+            k := k + 1;
+          end loop;
+          a := (k + 1) / 2;
+          b := k - a;
+          prefix := 'pii_guard.pseudonymize_int.v1:' || min_value::text || ':' || max_value::text || ':';
+          x := value - min_value;
+          for step in 1..128 loop
+            for i in 0..7 loop
+              if i % 2 = 0 then high_bits := a; low_bits := b; else high_bits := b; low_bits := a; end if;
+              r := x & ((1::bigint << low_bits) - 1);
+              x := (r << high_bits) | ((x >> low_bits) # (('x' || left(encode({pgcrypto}.hmac(
+                     convert_to(prefix || i::text || ':' || r::text, 'UTF8'), hmac_key, 'sha256'), 'hex'), 8))::bit(32)::bigint
+                     & ((1::bigint << high_bits) - 1)));
+            end loop;
+            if x <= span then
+              return min_value + x;
+            end if;
+          end loop;
+          raise exception 'pii_guard.pseudonymize_int: the cycle walk over [%, %] did not return into the range within 128 Feistel applications (odds below 2^-128). Report this.', min_value, max_value;
+        end
+        $function$"""
 
 
 def _copy_row(key: bytes) -> io.StringIO:

@@ -6,6 +6,7 @@ log paths), so tests never touch the checkout's target/ or each other's keys.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -147,3 +148,12 @@ def require_ok(result: subprocess.CompletedProcess[str], what: str) -> None:
         pytest.fail(f"{what} failed ({result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
 
 
+
+
+def compile_for_spark(project: DbtProject, sql: str) -> str:
+    """Inline SQL compiled for Spark by a dbt process of its own (loading the
+    Spark and DuckDB adapters into one process leaves DuckDB objects alive at
+    exit, where its bindings report leaks)."""
+    result = project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json")
+    require_ok(result, "dbt compile --inline (spark)")
+    return json.loads(result.stdout)["compiled"]

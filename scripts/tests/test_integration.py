@@ -10,10 +10,11 @@ import hashlib
 import hmac
 import json
 import re
+import runpy
 
 import pytest
 
-from dbt_harness import BUILDS
+from dbt_harness import BUILDS, INTEGRATION
 
 MACRO_TESTS = "main_macro_tests"
 
@@ -103,6 +104,22 @@ def test_shift_date_is_keyed_constant_per_subject_and_bounded(engine_build):
     assert all(len(s) == 1 for s in shifts.values())
     # Different subjects get different shifts (five subjects, 731 possibilities).
     assert len({next(iter(s)) for (subject, m), s in shifts.items() if m == 365}) > 1
+
+
+def test_pseudonymize_int_matches_the_python_reference(engine_build):
+    project = engine_build
+    reference = runpy.run_path(str(INTEGRATION / "vectors" / "generate.py"))["pseudonymize_int"]
+    rows = project.rows(f"{MACRO_TESTS}.test_pseudonymize_int")
+    assert len(rows) == 4
+    for row in rows:
+        for column, low, high in (("pseudonym", 1, 1000), ("pseudonym_small", -5, 5),
+                                  ("pseudonym_default", 0, 2147483647)):
+            assert row[column] == reference(row["value"], low, high, project.key), (row["case_name"], column)
+    assert [row["pseudonym"] for row in rows if row["value"] is None] == [None]
+    types = {name.lower(): kind.lower() for name, kind in project.query(
+        "select column_name, data_type from information_schema.columns "
+        f"where table_schema = '{MACRO_TESTS}' and table_name = 'test_pseudonymize_int'")}
+    assert types["pseudonym"] == types["pseudonym_small"] == types["pseudonym_default"] == "bigint"
 
 
 # Each engine's name for the input types: a string literal is text on

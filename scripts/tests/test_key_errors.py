@@ -12,7 +12,7 @@ import pytest
 from pii_guard.duckdb_plugin import HMAC_FUNCTION, hmac_batches, register_hmac_function
 from pii_guard.keys import KEY_ENV_VAR
 
-KEYED_MODELS = "test_hash_pii test_surrogate_key test_shift_date"
+KEYED_MODELS = "test_hash_pii test_surrogate_key test_shift_date test_pseudonymize_int"
 # 32 bytes, 16 different byte values: the weakest key pii_guard accepts is
 # still this easy to write down in a test.
 GOOD_KEY = "0123456789abcdef" * 2
@@ -35,8 +35,8 @@ def test_keyed_models_fail_without_a_good_key(scratch_project, key, message):
     project = scratch_project(key)
     result = project.dbt("run", "--select", *KEYED_MODELS.split())
     assert result.returncode == 1
-    assert result.stdout.count(message) >= 3, result.stdout[-4000:]
-    assert "ERROR=3" in result.stdout
+    assert result.stdout.count(message) >= 4, result.stdout[-4000:]
+    assert "ERROR=4" in result.stdout
 
 
 def test_keyed_models_fail_without_the_plugin(scratch_project):
@@ -44,6 +44,14 @@ def test_keyed_models_fail_without_the_plugin(scratch_project):
     result = project.dbt("run", "--select", "test_hash_pii")
     assert result.returncode == 1
     assert result.stdout.count("this DuckDB session has no HMAC function. Enable the pii_guard plugin") == 1
+
+
+def test_pseudonymize_int_fails_without_the_plugin(scratch_project):
+    project = scratch_project(GOOD_KEY, target="duckdb_without_plugin")
+    result = project.dbt("run", "--select", "test_pseudonymize_int")
+    assert result.returncode == 1
+    assert result.stdout.count("this DuckDB session has no pii_guard_pseudonymize_int function. Enable the "
+                               "pii_guard plugin") == 1
 
 
 def test_a_32_byte_key_is_accepted(scratch_project):
@@ -101,8 +109,8 @@ def test_spark_keyed_models_fail_without_a_good_key(scratch_project, key):
     assert result.returncode == 1
     fragment = ("DBT_ENV_SECRET_PII_GUARD_KEY is missing from the environment of the Spark driver, shorter than "
                 "32 bytes, uses fewer than 8 different byte values or is not UTF-8 text")
-    assert result.stdout.count(fragment) >= 3, result.stdout[-4000:]
-    assert "ERROR=3" in result.stdout
+    assert result.stdout.count(fragment) >= 4, result.stdout[-4000:]
+    assert "ERROR=4" in result.stdout
     assert key is None or key not in result.stdout + result.stderr
 
 

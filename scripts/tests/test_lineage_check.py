@@ -13,7 +13,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from dbt_harness import DbtProject, require_ok
+from dbt_harness import DbtProject, compile_for_spark, require_ok
 from pii_guard.lineage.project import load_project
 from pii_guard.lineage.schemas import initial_columns, schema_for
 from pii_guard.lineage.protection import protecting_macro
@@ -341,7 +341,7 @@ def _look_alikes(protected: exp.Expression) -> list[tuple[str, exp.Expression]]:
             list(variant.find_all(exp.Case))[i].args["ifs"][j].set("true", raw.copy())
             variants.append((f"CASE {i} THEN {j} raw", variant))
     for i, call in enumerate(protected.find_all(exp.Anonymous)):
-        if call.name.lower().endswith("hmac_sha256_hex"):
+        if call.name.lower().endswith(("hmac_sha256_hex", "pseudonymize_int")):
             variant = protected.copy()
             list(variant.find_all(exp.Anonymous))[i].set("this", "hmac_sha256_hex_of_my_own")
             variants.append(("a look-alike function name", variant))
@@ -361,7 +361,7 @@ def _look_alikes(protected: exp.Expression) -> list[tuple[str, exp.Expression]]:
 
 
 MACROS = ["hash_pii", "mask_email", "mask_phone", "generalize_zip", "state_from_address", "generalize_date",
-          "shift_date"]
+          "shift_date", "pseudonymize_int"]
 
 
 def _compiled_use(project, macro: str):
@@ -401,3 +401,54 @@ def test_look_alikes_of_each_compiled_macro_pass_the_raw_value(engine_build, mac
     assert len(variants) >= 2
     missed = [name for name, variant in variants if raw not in passes(variant)]
     assert not missed, f"{macro} on {project.dialect}: look-alikes taken for protection: {missed}"
+
+
+PSEUDONYMIZE_SQL = "select {{ pii_guard.pseudonymize_int('customer_id', min_value=-5, max_value=1000) }} as p from s.t"
+SPARK_KEY = "r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}'"
+
+
+@pytest.fixture(scope="module")
+def compiled_pseudonymize_int(dbt_inline, tmp_path_factory):
+    """pseudonymize_int as each engine compiles it, by dialect."""
+    compiled = {}
+    for target in ("duckdb", "postgres"):
+        sql, error = dbt_inline(PSEUDONYMIZE_SQL, "--target", target)
+        assert error is None, error
+        compiled[target] = sql
+    compiled["spark"] = compile_for_spark(
+        DbtProject(tmp_path_factory.mktemp("pseudonymize_spark"), key=None, target="spark"), PSEUDONYMIZE_SQL)
+    return compiled
+
+
+def _passes_customer_id(sql: str, dialect: str) -> bool:
+    traced = trace_model(sql, dialect, schema_for({("", "s", "t"): ["customer_id"]}, dialect))
+    assert traced.unresolved is None, traced.unresolved
+    return "customer_id" in {d.column for d in traced.columns["p"] if d.passes_value}
+
+
+# Edits of each engine's compiled text that make a look-alike: no key, another
+# function or schema, no Feistel rounds, the raw value.
+PSEUDONYMIZE_LOOK_ALIKES = {
+    "duckdb": [("pii_guard_pseudonymize_int(", "my_pseudonymize_int("),
+               ("cast(-5 as bigint)", "cast(customer_id as bigint)")],
+    "postgres": [("pii_guard_keyring.pseudonymize_int(", "public.pseudonymize_int("),
+                 ("pii_guard_keyring.pseudonymize_int(", "pseudonymize_int(")],
+    "spark": [(SPARK_KEY, "'a-literal-key-that-anyone-can-read-0123456789'"),
+              (SPARK_KEY, "r'${env:HOME}'"),
+              ("pii_guard_j > 0 and", "pii_guard_j >= 0 and"),
+              ("then pii_guard_y\n", "then customer_id\n"),
+              ("sequence(0, 7)", "sequence(0, -1)")],
+}
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
+def test_pseudonymize_int_is_protection_and_its_look_alikes_are_not(compiled_pseudonymize_int, dialect):
+    sql = compiled_pseudonymize_int[dialect]
+    assert any(protecting_macro(n) == "pseudonymize_int" for n in sqlglot.parse_one(sql, read=dialect).walk())
+    assert not _passes_customer_id(sql, dialect)
+    for old, new in PSEUDONYMIZE_LOOK_ALIKES[dialect]:
+        assert old in sql, old
+        look_alike = sql.replace(old, new)
+        assert not any(protecting_macro(n) == "pseudonymize_int"
+                       for n in sqlglot.parse_one(look_alike, read=dialect).walk()), new
+        assert _passes_customer_id(look_alike, dialect), new

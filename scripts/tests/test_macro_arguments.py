@@ -11,7 +11,7 @@ from dbt_harness import INTEGRATION
 PUBLIC_MACROS = [
     "hash_pii('x')", "surrogate_key(['x'])", "age_years('x')", "age_bucket('x')",
     "generalize_zip('x')", "state_from_address('x')", "generalize_date('x')",
-    "shift_date('x', 'y')", "mask_email('x')", "mask_phone('x')", "redact('x')",
+    "shift_date('x', 'y')", "pseudonymize_int('x')", "mask_email('x')", "mask_phone('x')", "redact('x')",
 ]
 
 
@@ -39,6 +39,14 @@ PUBLIC_MACROS = [
         ("shift_date('d', 's', max_days=30.5)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got 30.5."),
         ("shift_date('d', 's', max_days=true)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got True."),
         ("shift_date('d', 's', max_days=none)", "pii_guard.shift_date: max_days must be a whole number of days from 1 to 3650 (ten years); got None."),
+        ("pseudonymize_int('id', min_value='1')", "pii_guard.pseudonymize_int: min_value must be an integer within signed 64 bits (-9223372036854775808 to 9223372036854775807), not a string, float or boolean; got 1."),
+        ("pseudonymize_int('id', max_value=10.0)", "pii_guard.pseudonymize_int: max_value must be an integer within signed 64 bits (-9223372036854775808 to 9223372036854775807), not a string, float or boolean; got 10.0."),
+        ("pseudonymize_int('id', min_value=true)", "pii_guard.pseudonymize_int: min_value must be an integer within signed 64 bits"),
+        ("pseudonymize_int('id', max_value=none)", "pii_guard.pseudonymize_int: max_value must be an integer within signed 64 bits (-9223372036854775808 to 9223372036854775807), not a string, float or boolean; got None."),
+        ("pseudonymize_int('id', max_value=2 ** 63)", "pii_guard.pseudonymize_int: max_value must be an integer within signed 64 bits (-9223372036854775808 to 9223372036854775807), not a string, float or boolean; got 9223372036854775808."),
+        ("pseudonymize_int('id', min_value=-2 ** 63 - 1)", "pii_guard.pseudonymize_int: min_value must be an integer within signed 64 bits"),
+        ("pseudonymize_int('id', min_value=10, max_value=9)", "pii_guard.pseudonymize_int: min_value (10) must be at most max_value (9)."),
+        ("pseudonymize_int('id', min_value=-1, max_value=2 ** 63 - 1)", "pii_guard.pseudonymize_int: the range [-1, 9223372036854775807] holds more than 2^63 values; max_value - min_value must be at most 9223372036854775807"),
         ("mask_phone('p', keep_last=5)", "pii_guard.mask_phone: keep_last must be a whole number from 0 to 4; got 5."),
         ("grant_safe_tier('analyst; drop role dbt')", "pii_guard.grant_safe_tier: role must be a plain role name; got analyst; drop role dbt."),
     ],
@@ -133,6 +141,8 @@ def test_package_sits_beside_dbt_utils(tmp_path):
     ("surrogate_key(['id', none])", "each of columns", "None (none)"),
     ("shift_date(['visit_date'], 'patient_id')", "column", "['visit_date'] (a list)"),
     ("shift_date('visit_date', ['patient_id'])", "subject_key", "['patient_id'] (a list)"),
+    ("pseudonymize_int(['customer_id'])", "column", "['customer_id'] (a list)"),
+    ("pseudonymize_int(7)", "column", "7 (a number)"),
     ("mask_email(['email'])", "column", "['email'] (a list)"),
     ("mask_phone({'a': 1})", "column", "{'a': 1} (a dict)"),
     ("redact(['ssn'])", "column", "['ssn'] (a list)"),
@@ -179,6 +189,12 @@ def test_bad_column_argument_of_a_generic_test_is_a_compile_error(compile_inline
 def test_shift_date_accepts_ten_years(dbt_inline):
     sql, error = dbt_inline("select {{ pii_guard.shift_date('d', 's', max_days=3650) }}")
     assert error is None and "% 7301 - 3650" in sql
+
+
+def test_pseudonymize_int_accepts_the_widest_range(dbt_inline):
+    """max - min = 2^63 - 1: the whole state fits a bigint on every engine."""
+    sql, error = dbt_inline("select {{ pii_guard.pseudonymize_int('id', min_value=-2 ** 63, max_value=-1) }}")
+    assert error is None and "cast(-9223372036854775808 as bigint), cast(-1 as bigint)" in sql
 
 
 def test_generic_tests_return_row_keys_and_masks_never_the_column(dbt_inline):

@@ -184,7 +184,8 @@ def test_the_keyring_command_installs_the_key(postgres):
     key = secrets.token_hex(32)
     result = run_keyring_command(postgres, key, "--grant", "pii_guard")
     assert result.returncode == 0, result.stderr
-    assert "pii_guard_keyring.hmac_sha256_hex(text) may be executed by: pii_guard" in result.stdout
+    assert ("pii_guard_keyring.hmac_sha256_hex(text) and pii_guard_keyring.pseudonymize_int(bigint,bigint,bigint) "
+            "may be executed by: pii_guard") in result.stdout
     assert postgres.psql("select pii_guard_keyring.hmac_sha256_hex('x')").strip() == reference_hmac(key, "x")
 
 
@@ -194,10 +195,14 @@ def test_a_database_without_the_keyring_stops_the_run_with_what_to_do(tmp_path, 
     try:
         project = DbtProject(tmp_path, key=None, target="postgres", extra_env={
             "PII_GUARD_PG_PORT": str(postgres.port), "PII_GUARD_PG_DATABASE": database})
-        result = project.dbt("run", "--select", "test_hash_pii", "test_surrogate_key", "test_shift_date")
+        result = project.dbt("run", "--select", "test_hash_pii", "test_surrogate_key", "test_shift_date",
+                             "test_pseudonymize_int")
         assert result.returncode == 1
         message = "cannot execute pii_guard_keyring.hmac_sha256_hex(text). Install the key in this database"
         assert result.stdout.count(message) == 3, result.stdout[-4000:]
+        message = ("cannot execute pii_guard_keyring.pseudonymize_int(bigint,bigint,bigint). Install the key in "
+                   "this database")
+        assert result.stdout.count(message) == 1, result.stdout[-4000:]
         assert "pii-guard postgres-keyring --grant pii_guard" in result.stdout
     finally:
         postgres.psql(f"drop database {database} with (force)")
@@ -214,5 +219,7 @@ def test_an_emptied_keyring_raises_instead_of_hashing_to_null(postgres):
         postgres.psql("truncate pii_guard_keyring.hmac_key", database=database)
         with pytest.raises(RuntimeError, match="the keyring holds no HMAC key"):
             postgres.psql("select pii_guard_keyring.hmac_sha256_hex('x')", database=database)
+        with pytest.raises(RuntimeError, match="the keyring holds no HMAC key"):
+            postgres.psql("select pii_guard_keyring.pseudonymize_int(3, 0, 10)", database=database)
     finally:
         postgres.psql(f"drop database {database} with (force)")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_harness import DbtProject, require_ok
+from dbt_harness import DbtProject, compile_for_spark
 
 from pii_guard.duckdb_plugin import Plugin, hmac_batches, register_hmac_function
 from pii_guard.keys import KEY_ENV_VAR
@@ -62,12 +62,6 @@ class SparkVectorsSession:
 
     def run(self, sql: str) -> list[tuple]:
         return [tuple(row) for row in self.spark.sql(compile_for_spark(self.project, sql)).collect()]
-
-
-def compile_for_spark(project: DbtProject, sql: str) -> str:
-    result = project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json")
-    require_ok(result, "dbt compile --inline (spark)")
-    return json.loads(result.stdout)["compiled"]
 
 
 @pytest.fixture(params=["duckdb", "postgres", "spark"])
@@ -176,3 +170,55 @@ def test_awkward_keys_give_the_shared_pseudonyms_on_spark(tmp_path):
         answer = json.loads(process.stdout.read())
         assert process.wait(timeout=300) == 0
         assert dict(map(tuple, answer.get("rows", []))) == case["hash_pii"], (repr(case["key"]), answer.get("error"))
+
+
+# -- pseudonymize_int --------------------------------------------------------------
+
+
+def pseudonymize_call(column: str, low: int, high: int) -> str:
+    return "{{ pii_guard.pseudonymize_int('" + column + f"', min_value={low}, max_value={high})" + " }}"
+
+
+def test_pseudonymize_int_matches_the_vectors(session):
+    """Every range's cases in one statement: a UNION ALL of one select per
+    range, each filtered to its own rows before the macro runs."""
+    ranges = VECTORS["pseudonymize_int"]
+    rows = [[n, r, case["value"]] for r, spec in enumerate(ranges) for n, case in enumerate(spec["cases"])]
+    session.load("n integer, r integer, value bigint", rows)
+    selects = [f"select {r} as r, n, {pseudonymize_call('value', spec['min'], spec['max'])} as p "
+               f"from vectors where r = {r}" for r, spec in enumerate(ranges)]
+    found = {(r, n): p for r, n, p in session.run(" union all ".join(selects))}
+    expected = {(r, n): case["expected"] for r, spec in enumerate(ranges) for n, case in enumerate(spec["cases"])}
+    assert found == expected
+
+
+@pytest.mark.parametrize("low, high", [(0, 999), (5, 37)])
+def test_pseudonymize_int_permutes_the_range(session, low, high):
+    """Every value lands inside the range and no two collide."""
+    session.load("value bigint", [[v] for v in range(low, high + 1)])
+    [(count, distinct, smallest, largest)] = session.run(
+        "select count(*), count(distinct p), min(p), max(p) from (select "
+        + pseudonymize_call("value", low, high) + " as p from vectors) as pseudonyms")
+    assert (count, distinct, smallest, largest) == (high - low + 1, high - low + 1, low, high)
+
+
+def test_pseudonymized_foreign_keys_join_like_the_raw_ids(session):
+    """Customers and orders pseudonymized separately join on the pseudonyms
+    exactly as they join on the raw ids (NULL and unknown customers included)."""
+    customers = [["customer", i, None, None] for i in range(1, 41)]
+    orders = [["order", None, 100 + n, None if n % 7 == 0 else (n * 13) % 50 + 1] for n in range(60)]
+    session.load("kind varchar, id bigint, order_id bigint, customer_id bigint", customers + orders)
+    joined = session.run(
+        "with customers as (select id, " + pseudonymize_call("id", 1, 500) + " as pid from vectors "
+        "where kind = 'customer'), orders as (select order_id, " + pseudonymize_call("customer_id", 1, 500)
+        + " as pid from vectors where kind = 'order') "
+        "select o.order_id, c.id from orders o join customers c on o.pid = c.pid")
+    raw = {(order_id, customer_id) for _, _, order_id, customer_id in orders if customer_id is not None
+           and customer_id <= 40}
+    assert len(raw) > 30 and set(joined) == raw and len(joined) == len(raw)
+
+
+def test_pseudonymize_int_refuses_a_value_outside_the_range(session):
+    session.load("value bigint", [[3], [11]])
+    with pytest.raises(Exception, match=r"pii_guard.pseudonymize_int: a value is outside the declared range \[0, 10\]"):
+        session.run("select " + pseudonymize_call("value", 0, 10) + " from vectors")

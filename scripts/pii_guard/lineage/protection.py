@@ -3,7 +3,7 @@
 Protection is recognized by the whole shape a macro compiles to, never by a
 literal alone: the keyed HMAC core with the session key on each engine, the
 email and phone masks, the ZIP3 and state extractions, the month/quarter/year
-truncation, the keyed date shift. The tracer then treats every other
+truncation, the keyed date shift, the keyed integer permutation. The tracer then treats every other
 expression as passing what its parts pass, so a CASE is protection only when
 every branch that can return a value returns a protected form: a branch that
 returns the raw input (`case when <key check> then email else email end`, an
@@ -31,6 +31,11 @@ from sqlglot import exp
 # the PostgreSQL setting, the Spark environment reference:
 DUCKDB_HMAC_FUNCTION = "pii_guard_hmac_sha256_hex"
 POSTGRES_KEYRING_FUNCTION = ("pii_guard_keyring", "hmac_sha256_hex")
+DUCKDB_PSEUDONYMIZE_FUNCTION = "pii_guard_pseudonymize_int"
+POSTGRES_PSEUDONYMIZE_FUNCTION = ("pii_guard_keyring", "pseudonymize_int")
+PSEUDONYMIZE_DOMAIN = "pii_guard.pseudonymize_int.v1:"
+PSEUDONYMIZE_WALK_STEPS = 127  # sequence(0, 127): 128 Feistel applications at most
+PSEUDONYMIZE_ROUNDS = 7  # sequence(0, 7): 8 rounds
 POSTGRES_KEY_SETTING = "pii_guard.key"
 # Spark substitutes this from the driver JVM's environment (never a conf).
 SPARK_KEY_REFERENCE = "${env:DBT_ENV_SECRET_PII_GUARD_KEY}"
@@ -144,11 +149,9 @@ def is_keyed_hmac(node: exp.Expression) -> bool:
     """
     if isinstance(node, exp.Anonymous) and node.name.lower() == DUCKDB_HMAC_FUNCTION:
         return len(node.expressions) == 1
-    if isinstance(node, exp.Dot) and isinstance(node.this, exp.Identifier) \
-            and node.this.name.lower() == POSTGRES_KEYRING_FUNCTION[0]:
-        call = node.expression
-        return isinstance(call, exp.Anonymous) and call.name.lower() == POSTGRES_KEYRING_FUNCTION[1] \
-            and len(call.expressions) == 1
+    call = _is_keyring_call(node, POSTGRES_KEYRING_FUNCTION)
+    if call is not None:
+        return len(call.expressions) == 1
     if function_name(node) != "hmac":
         return False
     arguments = _arguments(node)
@@ -191,6 +194,95 @@ def _is_shift(node: exp.Expression) -> bool:
     if isinstance(node, exp.DateAdd):
         return _is_shift_offset(node.expression)
     return False
+
+
+def _signed_integer(node: exp.Expression | None) -> int | None:
+    """An integer literal, possibly negative and cast (the macros' range bounds)."""
+    node = unwrap_casts(node) if node is not None else None
+    if isinstance(node, exp.Neg):
+        value = _integer(unwrap_casts(node.this))
+        return None if value is None else -value
+    return _integer(node)
+
+
+def _is_keyring_call(node: exp.Expression, schema_and_name: tuple[str, str]) -> exp.Anonymous | None:
+    """The call inside `schema.name(...)`, when node is exactly that."""
+    if isinstance(node, exp.Dot) and isinstance(node.this, exp.Identifier) \
+            and node.this.name.lower() == schema_and_name[0]:
+        call = node.expression
+        if isinstance(call, exp.Anonymous) and call.name.lower() == schema_and_name[1]:
+            return call
+    return None
+
+
+def _is_pseudonymize_int(node: exp.Expression) -> bool:
+    """pseudonymize_int as each engine compiles it.
+
+    DuckDB: the plugin's pii_guard_pseudonymize_int(value, min, max);
+    PostgreSQL: the keyring's pii_guard_keyring.pseudonymize_int(value, min,
+    max) (schema-qualified); min and max integer literals. Spark: the cycle
+    walk aggregate(sequence(0, 127), value - min, (y, j) -> CASE WHEN j > 0 AND
+    ... THEN y ELSE <8 Feistel rounds> END, finish), whose rounds are
+    aggregate(sequence(0, 7), y, (s, i) -> shiftleft(R, ...) | (shiftright(s,
+    ...) ^ (<PRF> & mask))) and whose PRF is the keyed HMAC of the
+    pseudonymize_int domain: columns only in the walk's start value.
+
+    >>> import sqlglot
+    >>> _is_pseudonymize_int(sqlglot.parse_one("pii_guard_pseudonymize_int(cast(id as bigint), -5, 5)", read="duckdb"))
+    True
+    >>> _is_pseudonymize_int(sqlglot.parse_one("pii_guard_pseudonymize_int(id, id, 5)", read="duckdb"))
+    False
+    """
+    call = node if isinstance(node, exp.Anonymous) and node.name.lower() == DUCKDB_PSEUDONYMIZE_FUNCTION \
+        else _is_keyring_call(node, POSTGRES_PSEUDONYMIZE_FUNCTION)
+    if call is not None:
+        bounds = [_signed_integer(a) for a in call.expressions[1:]]
+        return len(call.expressions) == 3 and None not in bounds and bounds[0] <= bounds[1]
+    return _is_spark_walk(node)
+
+
+def _sequence_to(node: exp.Expression | None, last: int) -> bool:
+    return isinstance(node, exp.GenerateSeries) and _integer(node.args.get("start")) == 0 \
+        and _integer(node.args.get("end")) == last and node.args.get("step") is None
+
+
+def _is_spark_walk(node: exp.Expression) -> bool:
+    if not isinstance(node, exp.Reduce) or not _sequence_to(node.this, PSEUDONYMIZE_WALK_STEPS):
+        return False
+    merge, finish = node.args.get("merge"), node.args.get("finish")
+    if not isinstance(merge, exp.Lambda) or not isinstance(finish, exp.Lambda) or len(merge.expressions) != 2:
+        return False
+    if _has_columns(merge) or _has_columns(finish):
+        return False
+    # CASE WHEN j > 0 AND <y in range> THEN y ELSE <rounds> END: the first step always permutes.
+    step, walked = merge.expressions[1].name.lower(), merge.expressions[0].name.lower()
+    body = merge.this
+    if not isinstance(body, exp.Case) or len(body.args.get("ifs") or []) != 1:
+        return False
+    condition, kept = body.args["ifs"][0].this, body.args["ifs"][0].args.get("true")
+    first = condition.this if isinstance(condition, exp.And) else None
+    if not (isinstance(first, exp.GT) and isinstance(first.this, exp.Identifier) and first.this.name.lower() == step
+            and _integer(first.expression) == 0):
+        return False
+    if not (isinstance(kept, exp.Identifier) and kept.name.lower() == walked):
+        return False
+    rounds = body.args.get("default")
+    if not isinstance(rounds, exp.Reduce) or not _sequence_to(rounds.this, PSEUDONYMIZE_ROUNDS):
+        return False
+    start = rounds.args.get("initial")
+    round_ = rounds.args.get("merge")
+    if not (isinstance(start, exp.Identifier) and start.name.lower() == walked and isinstance(round_, exp.Lambda)):
+        return False
+    # shiftleft(R, ...) | (shiftright(s, ...) ^ (<PRF> & mask)): a Feistel round.
+    combined = round_.this
+    if not (isinstance(combined, exp.BitwiseOr) and isinstance(combined.this, exp.BitwiseLeftShift)):
+        return False
+    mixed = unwrap_casts(combined.expression)
+    if not (isinstance(mixed, exp.BitwiseXor) and isinstance(unwrap_casts(mixed.this), exp.BitwiseRightShift)):
+        return False
+    prf = mixed.expression
+    return _contains_keyed_hmac(prf) and any(
+        (_string(n) or "").startswith(PSEUDONYMIZE_DOMAIN) for n in prf.find_all(exp.Literal))
 
 
 def _is_email_mask(node: exp.Expression) -> bool:
@@ -293,6 +385,7 @@ RECOGNIZERS = (
     ("redact", _is_redact),
     ("hash_pii", is_keyed_hmac),  # also surrogate_key: the same keyed HMAC
     ("shift_date", _is_shift),
+    ("pseudonymize_int", _is_pseudonymize_int),
     ("mask_email", _is_email_mask),
     ("mask_phone", _is_phone_mask),
     ("generalize_zip", _is_zip_prefix),
@@ -300,7 +393,7 @@ RECOGNIZERS = (
     ("generalize_date", _is_date_generalization),
 )
 RECOGNIZED_TYPES = (exp.Case, exp.SHA2, exp.Anonymous, exp.Dot, exp.Add, exp.DateAdd, exp.DPipe, exp.Concat,
-                    exp.RegexpExtract, exp.Bracket, exp.DateTrunc, exp.TimestampTrunc)
+                    exp.RegexpExtract, exp.Bracket, exp.DateTrunc, exp.TimestampTrunc, exp.Reduce)
 
 
 def protecting_macro(node: exp.Expression) -> str | None:
