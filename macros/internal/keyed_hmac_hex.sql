@@ -18,7 +18,7 @@
     dbt's role may execute the function, nothing more. -#}
 {% macro postgres__keyed_hmac_hex(text_expression, macro_name) -%}
   {{- pii_guard.require_keyring_function('hmac_sha256_hex(text)', macro_name) -}}
-pii_guard_keyring.hmac_sha256_hex({{ text_expression }})
+{{ pii_guard.keyring_schema() }}.hmac_sha256_hex({{ text_expression }})
 {%- endmacro %}
 
 {#- Spark 4.3+: the native hmac() with the key from the Spark driver's
@@ -89,9 +89,10 @@ pii_guard_hmac_sha256_hex({{ text_expression }})
     to_regprocedure reads it): dbt's role must be allowed to execute it. -#}
 {% macro require_keyring_function(signature, macro_name) -%}
   {%- if execute and flags.WHICH in ['run', 'build', 'test', 'snapshot', 'seed', 'run-operation'] -%}
-    {%- set usable = run_query("select coalesce(has_function_privilege(to_regprocedure('pii_guard_keyring." ~ signature ~ "'), 'execute'), false)") -%}
+    {%- set schema = pii_guard.keyring_schema() -%}
+    {%- set usable = run_query("select coalesce(has_function_privilege(to_regprocedure('" ~ schema ~ "." ~ signature ~ "'), 'execute'), false)") -%}
     {%- if not usable.columns[0].values()[0] -%}
-      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": the role dbt connects as cannot execute pii_guard_keyring." ~ signature ~ ". Install the key in this database with `pii-guard postgres-keyring --grant " ~ target.user ~ "` (DBT_ENV_SECRET_PII_GUARD_KEY set, connected as an admin); see the README, Key setup.") }}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": the role dbt connects as cannot execute " ~ schema ~ "." ~ signature ~ ". Install the key in this database with `pii-guard postgres-keyring " ~ ('--schema ' ~ schema ~ ' ' if schema != 'pii_guard_keyring' else '') ~ "--grant " ~ target.user ~ "` (DBT_ENV_SECRET_PII_GUARD_KEY set, connected as an admin); see the README, Key setup.") }}
     {%- endif -%}
   {%- endif -%}
 {%- endmacro %}

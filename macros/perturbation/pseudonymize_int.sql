@@ -49,7 +49,7 @@ pii_guard_pseudonymize_int(cast({{ column }} as bigint), cast({{ min_value }} as
 {% macro postgres__pseudonymize_int(column, min_value, max_value) -%}
   {{ pii_guard.refuse_key_in_vars('pseudonymize_int') }}
   {{- pii_guard.require_keyring_function('pseudonymize_int(bigint,bigint,bigint)', 'pseudonymize_int') -}}
-pii_guard_keyring.pseudonymize_int(cast({{ column }} as bigint), cast({{ min_value }} as bigint), cast({{ max_value }} as bigint))
+{{ pii_guard.keyring_schema() }}.pseudonymize_int(cast({{ column }} as bigint), cast({{ min_value }} as bigint), cast({{ max_value }} as bigint))
 {%- endmacro %}
 
 {#- Spark has no UDFs here: the walk and the rounds are aggregate() over

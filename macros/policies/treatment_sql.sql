@@ -19,7 +19,7 @@
       {{ return({'sql': none, 'problem': 'has treatment_args for pseudonymize_int but is ' ~ data_type ~ ', not an integer: it would be hashed'}) }}
     {%- endif -%}
   {%- endif -%}
-  {%- set cast_back = treatment in ['generalize_date', 'shift_date'] and data_type is not none -%}
+  {%- set cast_back = treatment in ['generalize_date', 'shift_date', 'pseudonymize_int'] and data_type is not none -%}
   {%- if treatment == 'keep' -%}{%- set sql = quoted -%}
   {%- elif treatment == 'drop' -%}{{ return({'sql': none, 'problem': none}) }}
   {%- elif treatment == 'nullify' -%}{%- set sql = pii_guard.redact(quoted) -%}

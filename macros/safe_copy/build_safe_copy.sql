@@ -52,7 +52,7 @@
       {%- do matched.extend(names | select('in', wanted) | list) -%}
       {%- set where = node.source_name ~ '.' ~ node.name -%}
       {%- set relation = api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier) -%}
-      {%- set copy = api.Relation.create(database=database or target.database, schema=schema, identifier=node.identifier, type='table') -%}
+      {%- set copy = api.Relation.create(database=database or target.get('database'), schema=schema, identifier=node.identifier, type='table') -%}
       {%- if (copy.database or '') | lower == (relation.database or '') | lower and schema | lower == (relation.schema or '') | lower -%}
         {%- do problems.append(where ~ ': the copy would replace the source itself (' ~ relation ~ '); name another schema') -%}
       {%- elif adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is none -%}

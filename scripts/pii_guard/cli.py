@@ -77,7 +77,7 @@ def _hash(args: argparse.Namespace) -> int:
 
 
 def _postgres_keyring(args: argparse.Namespace) -> int:
-    from pii_guard.postgres_keyring import FUNCTIONS, KeyringProblem, install_keyring
+    from pii_guard.postgres_keyring import KeyringProblem, install_keyring, keyring_functions
 
     key = read_key(os.environ)
     try:
@@ -90,13 +90,13 @@ def _postgres_keyring(args: argparse.Namespace) -> int:
         raise KeyringProblem(f"pii_guard: cannot connect to PostgreSQL ({str(error).strip()}); set --dsn "
                              "or the PGHOST/PGPORT/PGUSER/PGDATABASE environment variables.") from None
     try:
-        install_keyring(connection, key, args.grant)
+        install_keyring(connection, key, args.grant, args.schema)
     except psycopg2.Error as error:
         raise KeyringProblem(f"pii_guard: installing the keyring failed: {str(error).strip()}. Connect as a "
                              "role that may create roles and schemas (the database owner or an admin).") from None
     finally:
         connection.close()
-    print(f"installed the key; {' and '.join(FUNCTIONS)} may be executed by: {', '.join(args.grant)}")
+    print(f"installed the key; {' and '.join(keyring_functions(args.schema))} may be executed by: {', '.join(args.grant)}")
     return 0
 
 
@@ -252,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keyring.add_argument("--grant", nargs="+", required=True, metavar="ROLE",
                          help="the role(s) dbt connects as: they may hash, never read the key")
+    keyring.add_argument("--schema", default="pii_guard_keyring",
+                         help="the keyring's schema (default: pii_guard_keyring); a second key, e.g. for "
+                              "developers, goes in pii_guard_keyring_<name>, chosen in dbt by the var "
+                              "pii_guard_keyring_schema")
     keyring.add_argument("--dsn", default="", help="libpq connection string (default: the PG* environment variables)")
     keyring.set_defaults(run=_postgres_keyring)
 

@@ -24,16 +24,31 @@ survive, so pseudonyms match DuckDB, Spark and ``pii-guard hash``.
 from __future__ import annotations
 
 import io
+import re
 
 from collections.abc import Sequence
 from typing import Any
 
 KEYRING_SCHEMA = "pii_guard_keyring"
+# A second keyring (another key, e.g. for developers) lives in a schema named
+# like this; the macros read it from the var pii_guard_keyring_schema, and
+# pii-guard check recognizes calls into any such schema.
+KEYRING_SCHEMA_PATTERN = re.compile(r"pii_guard_keyring[a-z0-9_]*")
 KEYHOLDER_ROLE = "pii_guard_keyholder"
 HMAC_FUNCTION = f"{KEYRING_SCHEMA}.hmac_sha256_hex"
 PSEUDONYMIZE_FUNCTION = f"{KEYRING_SCHEMA}.pseudonymize_int"
-# Each function with the argument types GRANT and ALTER name it by.
-FUNCTIONS = (f"{HMAC_FUNCTION}(text)", f"{PSEUDONYMIZE_FUNCTION}(bigint,bigint,bigint)")
+
+
+def keyring_functions(schema: str = KEYRING_SCHEMA) -> tuple[str, str]:
+    """Each function of a keyring with the argument types GRANT and ALTER name it by.
+
+    >>> keyring_functions("pii_guard_keyring_dev")[0]
+    'pii_guard_keyring_dev.hmac_sha256_hex(text)'
+    """
+    return (f"{schema}.hmac_sha256_hex(text)", f"{schema}.pseudonymize_int(bigint,bigint,bigint)")
+
+
+FUNCTIONS = keyring_functions()
 NO_KEY_MESSAGE = ("pii_guard: the keyring holds no HMAC key. Install it with "
                   "`pii-guard postgres-keyring install --grant <dbt role>`; see the README, Key setup.")
 
@@ -57,73 +72,77 @@ def _pgcrypto_schema(cursor: Any) -> str:
     return schema
 
 
-def _require_owned_by_keyholder(cursor: Any) -> None:
+def _require_owned_by_keyholder(cursor: Any, schema: str) -> None:
     """An existing schema of that name owned by anyone else could hold a look-alike function."""
-    owner = _one(cursor, "select pg_get_userbyid(nspowner) from pg_namespace where nspname = %s", [KEYRING_SCHEMA])
+    owner = _one(cursor, "select pg_get_userbyid(nspowner) from pg_namespace where nspname = %s", [schema])
     if owner not in (None, KEYHOLDER_ROLE):
-        raise KeyringProblem(f"pii_guard: the schema {KEYRING_SCHEMA} exists and belongs to {owner}, not "
+        raise KeyringProblem(f"pii_guard: the schema {schema} exists and belongs to {owner}, not "
                              f"{KEYHOLDER_ROLE}. Drop it (or find out who created it) before installing the keyring.")
 
 
-def install_keyring(connection: Any, key: bytes, grant_to: Sequence[str]) -> None:
-    """Create (or re-key) the keyring and grant its function to ``grant_to``.
+def install_keyring(connection: Any, key: bytes, grant_to: Sequence[str], schema: str = KEYRING_SCHEMA) -> None:
+    """Create (or re-key) the keyring in ``schema`` and grant its functions to ``grant_to``.
 
     Runs in one transaction on ``connection`` (psycopg2), as a role that may
     create roles and schemas; nothing is left half-made on error.
     """
+    if not KEYRING_SCHEMA_PATTERN.fullmatch(schema):
+        raise KeyringProblem(f"pii_guard: the keyring schema must be {KEYRING_SCHEMA} or start with it "
+                             f"(lower-case letters, digits, _), e.g. {KEYRING_SCHEMA}_dev; got {schema!r}.")
+    functions = keyring_functions(schema)
     with connection:
         with connection.cursor() as cursor:
-            _require_owned_by_keyholder(cursor)
+            _require_owned_by_keyholder(cursor, schema)
             pgcrypto = _pgcrypto_schema(cursor)
             if _one(cursor, "select 1 from pg_roles where rolname = %s", [KEYHOLDER_ROLE]) is None:
                 cursor.execute(f"create role {KEYHOLDER_ROLE} nologin")
-            cursor.execute(f"create schema if not exists {KEYRING_SCHEMA} authorization {KEYHOLDER_ROLE}")
-            cursor.execute(f"revoke all on schema {KEYRING_SCHEMA} from public")
-            cursor.execute(f"create table if not exists {KEYRING_SCHEMA}.hmac_key "
+            cursor.execute(f"create schema if not exists {schema} authorization {KEYHOLDER_ROLE}")
+            cursor.execute(f"revoke all on schema {schema} from public")
+            cursor.execute(f"create table if not exists {schema}.hmac_key "
                            "(id integer primary key check (id = 1), key bytea not null)")
-            cursor.execute(f"alter table {KEYRING_SCHEMA}.hmac_key owner to {KEYHOLDER_ROLE}")
-            cursor.execute(f"revoke all on {KEYRING_SCHEMA}.hmac_key from public")
-            cursor.execute(f"truncate {KEYRING_SCHEMA}.hmac_key")
+            cursor.execute(f"alter table {schema}.hmac_key owner to {KEYHOLDER_ROLE}")
+            cursor.execute(f"revoke all on {schema}.hmac_key from public")
+            cursor.execute(f"truncate {schema}.hmac_key")
             # COPY data is not statement text: log_statement never sees the key.
-            cursor.copy_expert(f"copy {KEYRING_SCHEMA}.hmac_key (id, key) from stdin",
+            cursor.copy_expert(f"copy {schema}.hmac_key (id, key) from stdin",
                                _copy_row(key))
             # plpgsql, not sql: an empty keyring must raise, never hash to NULL.
             cursor.execute(f"""
-                create or replace function {HMAC_FUNCTION}(message text) returns text
+                create or replace function {schema}.hmac_sha256_hex(message text) returns text
                 language plpgsql stable strict security definer parallel safe
                 set search_path = pg_catalog, pg_temp
                 as $function$
                 declare
                   hmac_key bytea;
                 begin
-                  select k.key into hmac_key from {KEYRING_SCHEMA}.hmac_key as k;
+                  select k.key into hmac_key from {schema}.hmac_key as k;
                   if hmac_key is null then
                     raise exception '{NO_KEY_MESSAGE}';
                   end if;
                   return encode({pgcrypto}.hmac(convert_to(message, 'UTF8'), hmac_key, 'sha256'), 'hex');
                 end
                 $function$""")
-            cursor.execute(_pseudonymize_function_sql(pgcrypto))
-            for function in FUNCTIONS:
+            cursor.execute(_pseudonymize_function_sql(pgcrypto, schema))
+            for function in functions:
                 cursor.execute(f"alter function {function} owner to {KEYHOLDER_ROLE}")
                 cursor.execute(f"revoke all on function {function} from public")
             for role in grant_to:
                 if _one(cursor, "select 1 from pg_roles where rolname = %s", [role]) is None:
                     raise KeyringProblem(f"pii_guard: the role {role!r} does not exist; create it or pass "
                                          "the role dbt connects as to --grant.")
-                cursor.execute(f'grant usage on schema {KEYRING_SCHEMA} to "{role}"')
-                for function in FUNCTIONS:
+                cursor.execute(f'grant usage on schema {schema} to "{role}"')
+                for function in functions:
                     cursor.execute(f'grant execute on function {function} to "{role}"')
 
 
-def _pseudonymize_function_sql(pgcrypto: str) -> str:
+def _pseudonymize_function_sql(pgcrypto: str, schema: str) -> str:
     """pseudonymize_int's permutation (README): an 8-round Feistel network on
     k-bit states, cycle-walked into [min, max] at most 128 times, each round's
     PRF the first 32 bits of HMAC(key, 'pii_guard.pseudonymize_int.v1:min:max:i:R').
     The key is read once per call; a value outside the range raises without
     naming it (it is the identifier being protected)."""
     return f"""
-        create or replace function {PSEUDONYMIZE_FUNCTION}(value bigint, min_value bigint, max_value bigint)
+        create or replace function {schema}.pseudonymize_int(value bigint, min_value bigint, max_value bigint)
         returns bigint
         language plpgsql stable strict security definer parallel safe
         set search_path = pg_catalog, pg_temp
@@ -146,7 +165,7 @@ def _pseudonymize_function_sql(pgcrypto: str) -> str:
           if value < min_value or value > max_value then
             raise exception 'pii_guard.pseudonymize_int: a value is outside the declared range [%, %]. Widen min_value/max_value to cover every value of the column, or filter such rows out first.', min_value, max_value;
           end if;
-          select k.key into hmac_key from {KEYRING_SCHEMA}.hmac_key as k;
+          select k.key into hmac_key from {schema}.hmac_key as k;
           if hmac_key is null then
             raise exception '{NO_KEY_MESSAGE}';
           end if;

@@ -55,7 +55,7 @@ def safe_copy_pg(tmp_path_factory, dbt_packages, postgres):
     _create_roles(postgres, database)
     connection = psycopg2.connect(host="127.0.0.1", port=postgres.port, user="pii_guard", dbname=database)
     try:
-        install_keyring(connection, development_key, ["developer"], schema="pii_guard_keyring_dev")
+        install_keyring(connection, development_key.encode(), ["developer"], schema="pii_guard_keyring_dev")
     finally:
         connection.close()
 

@@ -24,6 +24,8 @@ True
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 # Literals the macros emit (macros/ in this repository); keep them in step.
@@ -31,6 +33,9 @@ from sqlglot import exp
 # the PostgreSQL setting, the Spark environment reference:
 DUCKDB_HMAC_FUNCTION = "pii_guard_hmac_sha256_hex"
 POSTGRES_KEYRING_FUNCTION = ("pii_guard_keyring", "hmac_sha256_hex")
+# A keyring's schema: pii_guard_keyring, or a second one named after it
+# (pii-guard postgres-keyring --schema pii_guard_keyring_dev).
+KEYRING_SCHEMA_PATTERN = re.compile(r"pii_guard_keyring[a-z0-9_]*")
 DUCKDB_PSEUDONYMIZE_FUNCTION = "pii_guard_pseudonymize_int"
 POSTGRES_PSEUDONYMIZE_FUNCTION = ("pii_guard_keyring", "pseudonymize_int")
 PSEUDONYMIZE_DOMAIN = "pii_guard.pseudonymize_int.v1:"
@@ -208,7 +213,7 @@ def _signed_integer(node: exp.Expression | None) -> int | None:
 def _is_keyring_call(node: exp.Expression, schema_and_name: tuple[str, str]) -> exp.Anonymous | None:
     """The call inside `schema.name(...)`, when node is exactly that."""
     if isinstance(node, exp.Dot) and isinstance(node.this, exp.Identifier) \
-            and node.this.name.lower() == schema_and_name[0]:
+            and KEYRING_SCHEMA_PATTERN.fullmatch(node.this.name.lower()):
         call = node.expression
         if isinstance(call, exp.Anonymous) and call.name.lower() == schema_and_name[1]:
             return call
