@@ -80,7 +80,7 @@ def _hmac_hex(states: tuple[Any, Any]) -> Callable[[bytes], str]:
 def _refusal(reason: str) -> Batch:
     """A batch function that raises the key's problem whenever a query calls it."""
 
-    def refuse(*columns: pyarrow.Array) -> pyarrow.Array:
+    def refuse(values: pyarrow.Array) -> pyarrow.Array:
         raise KeyProblem(reason)
 
     return refuse
@@ -196,7 +196,9 @@ def pseudonymize_batches(environ: Mapping[str, str]) -> Batch:
     """
     states = _key_states(environ)
     if isinstance(states, str):
-        return _refusal(states)
+        refuse = _refusal(states)
+        # DuckDB counts a function's parameters: it must take all three.
+        return lambda values, lows, highs: refuse(values)
     digest = _hmac_hex(states)
     # One permutation (and its PRF cache) per range, kept across batches.
     permutations: dict[tuple[int, int], Callable[[int], int]] = {}
