@@ -49,7 +49,8 @@ def _by_column(names: list[str], rows: Iterable[tuple]) -> Sample:
 
 def _short(error: BaseException) -> str:
     """An error's first line, for "not sampled: ...": never the values (errors name tables, not data)."""
-    text = " ".join(str(error).split())
+    lines = [line for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
+    text = " ".join(lines[0].split())
     return text[:200] + ("..." if len(text) > 200 else "")
 
 
