@@ -9,11 +9,11 @@ column describes the PII rather than holds it (``email_verified``,
 person (``product_name``, ``provider_phone``, ``order_id``).
 
 >>> read_name("customerEmail")
-NameReading(pii_type='email', strength=0.9, evidence='name matches "email"')
+NameReading(pii_type='email', strength=0.9, evidence='name matches "email"', owned_by_thing=False)
 >>> read_name("email_verified").pii_type is None
 True
->>> read_name("product_name")
-NameReading(pii_type=None, strength=0.8, evidence='name is "name" of a product, not a person')
+>>> read_name("product_name").evidence
+'name is "name" of a product, not a person'
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ name names id ids key number num no code date time at of birth day phone mobile 
 email mail address addr street line city state zip postal post code county country lat lon
 social security card credit insurance primary secondary drivers license passport medical record
 service admission admit discharge visit appointment encounter death start stop end created updated
-remote client ip order product provider payer plan org organization store
+remote client ip order product provider payer plan org organization store from to current illness billed
+accession
 """.split())
 
 # word -> pii_type, when the word alone names PII.
@@ -67,12 +68,13 @@ PII_PHRASES: dict[tuple[str, ...], str] = {
     ("drivers", "license"): "identifier", ("driver", "license"): "identifier",
     ("license", "number"): "identifier", ("member", "id"): "identifier", ("subscriber", "id"): "identifier",
     ("account", "number"): "identifier", ("insurance", "id"): "identifier",
+    ("accession", "number"): "identifier",
 }
 # People whose id is the data subject's key (customer_id), and words that make a column a person's.
 PERSON_WORDS = frozenset("""customer customers cust patient patients person persons people user users client
 clients employee employees contact contacts guest guests buyer buyers subscriber member members owner
-ownername recipient beneficiary applicant student emergency account holder cardholder shipping billing
-home personal mailing""".split())
+recipient beneficiary applicant student emergency account holder cardholder shipping billing
+home personal""".split())
 SUBJECT_KEYS = frozenset("customer cust patient person user client employee guest buyer".split())
 # Things other than a person whose name, phone, address or id a column may hold.
 THING_WORDS = frozenset("""product products provider providers company companies organization organisation org
@@ -103,7 +105,15 @@ expires expiration valid from to file run batch snapshot processed received sent
 month week enrollment enrolled""".split())
 SERVICE_WORDS = frozenset("""admission admit admitted discharge discharged service visit appointment
 encounter procedure dispensing dispensed immunization vaccination occurrence collection result
-death died deceased surgery diagnosis""".split())
+death died deceased surgery diagnosis illness""".split())
+# Tables of a person's healthcare events: their dates are dates of service (HIPAA).
+CLINICAL_WORDS = frozenset("""encounter visit appointment procedure condition medication immunization
+observation allergy allergies careplan device supply supplies imaging claim lab result diagnosis
+admission prescription pharmacy vital vitals""".split())
+# Administrative events: dates of these are not a person's dates of service.
+ADMIN_WORDS = frozenset("""file ingest ingested loaded created updated modified paid billed processed
+received snapshot run batch""".split())
+DATE_LIKE = frozenset("start stop end from to".split())
 DATE_WORDS = frozenset("date dt datetime time at timestamp ts day".split())
 IDENTIFIER_ENDINGS = frozenset("id ids key number num no nbr code uuid guid".split())
 
@@ -111,11 +121,14 @@ IDENTIFIER_ENDINGS = frozenset("id ids key number num no nbr code uuid guid".spl
 @dataclass(frozen=True)
 class NameReading:
     """What a name says. pii_type None with a strength: "not PII", as sure
-    as the strength; pii_type None with strength 0: the name says nothing."""
+    as the strength; pii_type None with strength 0: the name says nothing.
+    `owned_by_thing`: a PII word of something else (a provider's phone), which
+    values cannot overrule: a business's phone looks like anyone's."""
 
     pii_type: str | None
     strength: float
     evidence: str
+    owned_by_thing: bool = False
 
 
 NOTHING = NameReading(None, 0.0, "name says nothing either way")
@@ -182,24 +195,38 @@ def read_name(column: str, relation: str = "") -> NameReading:
     words = split_words(column)
     if not words:
         return NOTHING
-    context = [w for w in split_words(relation) if not w.isdigit()]
+    context = [_singular(w) for w in split_words(relation) if not w.isdigit()]
     found = _pii_word(words)
-    thing = [w for w in words if w in THING_WORDS]
+    thing = [w for w in words if _singular(w) in THING_WORDS]
     person = [w for w in words if w in PERSON_WORDS]
+    thing_table = [w for w in context if w in THING_WORDS] if not any(w in PERSON_WORDS for w in context) else []
     describing = [w for w in words[1:] if w in DESCRIBING_WORDS] + [w for w in words[:1] if w in ("is", "has")]
     if found is not None:
         pii_type, word = found
         if describing and not (pii_type == "card_number" and describing == ["num"]):
             return NameReading(None, 0.7, f'name has "{word}" but "{describing[0]}" says it describes it, '
                                           "not holds it")
-        if thing and not person and pii_type not in ("ip_address", "national_id"):
-            return NameReading(None, 0.6, f'name is "{word}" of a {thing[0]}, not a person')
+        if (thing or thing_table) and not person and pii_type not in ("ip_address", "national_id", "identifier", "card_number"):
+            owner = thing[0] if thing else thing_table[-1]
+            return NameReading(None, 0.6, f'name is "{word}" of a {owner}, not a person', owned_by_thing=True)
         if pii_type == "national_id" and any(w in ("tin", "ein", "billing", "rendering", "facility") for w in words):
             return NameReading(None, 0.6, f'name is a business tax id ("{word}")')
         strength = 0.9 if len(word.split()) > 1 or word not in ("lat", "lon", "lng", "cell", "fax", "street",
                                                                "sin", "pan", "drivers") else 0.7
         return NameReading(pii_type, strength, f'name matches "{word}"')
     return _other_readings(words, context, thing, person, describing)
+
+
+def _singular(word: str) -> str:
+    """
+    >>> _singular("organizations"), _singular("allergies"), _singular("address")
+    ('organization', 'allergy', 'address')
+    """
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 def _pii_word(words: list[str]) -> tuple[str, str] | None:
@@ -223,6 +250,7 @@ def _other_readings(words: list[str], context: list[str], thing: list[str], pers
     head, last = words[0], words[-1]
     subject_table = any(w in SUBJECT_KEYS or w in PERSON_WORDS for w in context)
     thing_table = any(w in THING_WORDS for w in context)
+    clinical_table = any(w in CLINICAL_WORDS for w in context)
     if describing:
         return NameReading(None, 0.7, f'name says it describes ("{describing[0]}")')
     if last in ("name", "names"):
@@ -244,18 +272,25 @@ def _other_readings(words: list[str], context: list[str], thing: list[str], pers
         if thing or len(words) > 1 or thing_table:
             return NameReading(None, 0.7, "name is an id of something other than a person")
         return NameReading(None, 0.4, "name is a bare id")
-    if any(w in DATE_WORDS for w in words) or "date" in last:
-        service = [w for w in words if w in SERVICE_WORDS]
+    if words in (["first"], ["last"], ["middle"]) and subject_table:
+        return NameReading("name", 0.6, f'name is "{head}" in a table of people')
+    dated = any(w in DATE_WORDS or w in DATE_LIKE for w in words)
+    if dated and not any(w in ADMIN_WORDS for w in words):
+        service = [w for w in words if w in SERVICE_WORDS or w in CLINICAL_WORDS]
         if service:
             return NameReading("date_of_service", 0.7, f'name is a date of "{service[0]}"')
+        if clinical_table and not any(w in EVENT_WORDS - DATE_LIKE for w in words):
+            return NameReading("date_of_service", 0.6, f'name is a date in a table of healthcare events '
+                                                       f'("{"_".join(context)}")')
+    if any(w in DATE_WORDS for w in words) or "date" in last:
         if "birth" in words or "born" in words:
             return NameReading("birth_date", 0.9, 'name matches "birth"')
         event = [w for w in words if w in EVENT_WORDS]
         if event:
             return NameReading(None, 0.6, f'name is a date of "{event[0]}", not of a person')
         return NameReading(None, 0.3, "name is a date of something")
-    if words == ["city"] or words[-1:] == ["city"] or words[-1:] == ["county"]:
-        if person or (subject_table and not thing_table and not thing):
+    if words[-1:] in (["city"], ["county"]):
+        if person or (subject_table and not thing_table):
             return NameReading("address", 0.5, f'name is the {words[-1]} of a person')
         return NameReading(None, 0.5, f'name is a {words[-1]}, not a street address')
     if "birth" in words:

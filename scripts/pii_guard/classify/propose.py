@@ -95,6 +95,8 @@ def propose(column: str, relation: str, name: NameReading | None, values: ValueS
         if value_strength > name.strength:
             return _pii(column, value_type, value_strength - name.strength / 2, evidence)
         return _pii(column, name.pii_type, name.strength - value_strength / 2, evidence)
+    if value_type and name.owned_by_thing:  # a business's phone looks like anyone's: the name decides
+        return _not_pii(column, name.strength, evidence)
     if value_type:
         if name.pii_type is None and name.strength > 0:  # the name says not PII
             if value_strength > name.strength:

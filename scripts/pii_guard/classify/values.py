@@ -188,7 +188,8 @@ def is_person_name(text: str) -> bool:
 
 # Words that are never part of a person's name here, though the lists hold some as surnames.
 NOT_NAMES = frozenset("""hospital clinic center centre health medical memorial inc llc ltd corp company
-university school the of and for street avenue road""".split())
+university school the of and for street avenue road white black asian hispanic latino native other
+unknown male female""".split())
 
 
 def parse_date(value: object) -> dt.date | None:
