@@ -150,7 +150,7 @@ def split_words(name: str) -> list[str]:
         if not part:
             continue
         match = re.fullmatch(r"([a-z]+?)(\d+)", part)
-        if match and match.group(1) not in PII_WORDS and part not in PII_WORDS:
+        if match and part not in PII_WORDS:  # zip5, ipv4 stay whole; addr1 is addr
             words += [*_unglue(match.group(1)), match.group(2)]
         else:
             words += _unglue(part)
