@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_hash.py
 	$(BIN)/python benchmarks/bench_no_pii_test.py
 	$(BIN)/python benchmarks/bench_lineage.py
+	$(BIN)/python benchmarks/bench_classify.py
 
 clean:
 	rm -rf $(VENV) integration_tests/target integration_tests/logs integration_tests/dbt_packages

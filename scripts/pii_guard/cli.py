@@ -1,5 +1,6 @@
 """The ``pii-guard`` command: ``keygen`` for a new key, ``hash`` for the
-pseudonym a value gets (to find a data subject's rows).
+pseudonym a value gets (to find a data subject's rows), ``check`` and
+``explain`` for PII lineage, ``classify`` for proposals for unclassified columns.
 
 >>> build_parser().parse_args(["hash", "--normalize", "email", "a@b.co"]).values
 ['a@b.co']
@@ -210,6 +211,32 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _classify(args: argparse.Namespace) -> int:
+    from pii_guard.classify import classify
+    from pii_guard.classify.pipeline import Sampling
+    from pii_guard.classify.report import FORMATTERS
+    from pii_guard.lineage.errors import InputError
+
+    output = _output_path(args.output) if args.output else None
+    how = args.sample or ("duckdb" if args.duckdb else "none")
+    if how == "duckdb" and not args.duckdb:
+        raise InputError("--sample duckdb needs --duckdb FILE, the DuckDB database dbt built.")
+    if args.duckdb and how != "duckdb":
+        raise InputError(f"--duckdb is read only with --sample duckdb, not --sample {how}: drop one of them.")
+    if args.rows < 1:
+        raise InputError(f"--rows must be at least 1, got {args.rows}.")
+    manifest, catalog, project_dir = _lineage_inputs(args)
+    sampling = Sampling(how=how, rows=args.rows, duckdb=Path(args.duckdb) if args.duckdb else None,
+                        profiles_dir=Path(args.profiles_dir) if args.profiles_dir else None, target=args.target)
+    result = classify(manifest, catalog, project_dir, sampling)
+    _write_report(FORMATTERS[args.format](result), output)
+    if output is not None:
+        pii = sum(p.pii for p in result.proposals)
+        print(f"pii-guard classify: wrote {args.output}: {len(result.proposals)} unclassified columns, "
+              f"{pii} proposed PII", file=sys.stderr)
+    return 0
+
+
 def _add_lineage_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
     parser.add_argument("--manifest", help="manifest.json from `dbt compile` (default: <project-dir>/target/manifest.json)")
@@ -270,6 +297,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json", "sarif", "html"], default="text")
     check.add_argument("--output", help="write the report here instead of standard output")
     check.set_defaults(run=_check)
+
+    classify = commands.add_parser(
+        "classify", help="propose pii/pii_type/treatment for every column no yml classifies, from its name "
+                         "and sampled values; prints a table, JSON, or a yml patch to review and apply")
+    _add_lineage_inputs(classify)
+    classify.add_argument("--sample", choices=["none", "duckdb", "profile"], default=None,
+                          help="read values too: from a DuckDB file (--duckdb), or through the project's dbt "
+                               "profile, any adapter (default: duckdb with --duckdb, else none)")
+    classify.add_argument("--duckdb", metavar="FILE", help="the DuckDB database dbt built, opened read-only")
+    classify.add_argument("--profiles-dir", help="where profiles.yml is, for --sample profile (default: dbt's)")
+    classify.add_argument("--target", help="the profile's target, for --sample profile (default: the profile's)")
+    classify.add_argument("--rows", type=int, default=200, metavar="N",
+                          help="rows sampled per relation (default: 200)")
+    classify.add_argument("--format", choices=["text", "json", "yaml-patch"], default="text")
+    classify.add_argument("--output", help="write the report or patch here instead of standard output")
+    classify.set_defaults(run=_classify)
 
     explain = commands.add_parser("explain", help="print the upstream lineage of one column, MODEL.COLUMN")
     explain.add_argument("target", metavar="MODEL.COLUMN")
