@@ -164,6 +164,27 @@ def test_staging_hashes_join_across_sources(engine_build):
     assert email_hash == reference_hmac(project.key, "ann.lee@example.com")
 
 
+def test_policy_staging_protects_every_column_as_declared(engine_build):
+    """stg_events is protected_select over raw_events: same columns in the same
+    order, each as _sources.yml declares it, checked against the Python
+    references (the key never enters SQL)."""
+    project = engine_build
+    reference = runpy.run_path(str(INTEGRATION / "vectors" / "generate.py"))["pseudonymize_int"]
+    raw = {row["event_id"]: row for row in project.rows("main_raw.raw_events")}
+    names, rows = project._run("select * from main_staging.stg_events")
+    assert [name.lower() for name in names] == ["event_id", "customer_id", "event_type", "occurred_at", "ip_address"]
+    assert len(rows) == len(raw)
+    for row in (dict(zip(names, values)) for values in rows):
+        source = raw[row["event_id"]]
+        assert row["event_type"] == source["event_type"]  # pii: false, kept
+        # customer_id: pii_type customer_id's default, pseudonymize: an integer stays an integer.
+        assert row["customer_id"] == reference(source["customer_id"], 0, 2147483647, project.key)
+        assert isinstance(row["customer_id"], int)
+        # occurred_at: date_of_service's default, the month, as the column's own type.
+        assert row["occurred_at"] == source["occurred_at"].replace(day=1, hour=0, minute=0, second=0)
+        assert row["ip_address"] is None  # treatment: nullify
+
+
 def test_safe_marts_hold_generalized_values_only(engine_build):
     project = engine_build
     segments = project.rows("main_safe.customer_segments")
