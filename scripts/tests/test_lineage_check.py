@@ -368,7 +368,8 @@ def _compiled_use(project, macro: str):
     """The first model and output column where `macro` is compiled, and the
     column's whole expression (the macro's output with its guards)."""
     for node in project.nodes.values():
-        if node.resource_type != "model" or not node.compiled_code:
+        # A model over VALUES has no column whose value a look-alike could pass.
+        if node.resource_type != "model" or not node.compiled_code or not node.depends_on:
             continue
         statement = sqlglot.parse_one(node.compiled_code, read=project.dialect)
         for projection in statement.find_all(exp.Alias):
