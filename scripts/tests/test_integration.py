@@ -5,6 +5,7 @@ values (in the models themselves) for the rest."""
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import hashlib
 import hmac
@@ -120,6 +121,21 @@ def test_pseudonymize_int_matches_the_python_reference(engine_build):
         "select column_name, data_type from information_schema.columns "
         f"where table_schema = '{MACRO_TESTS}' and table_name = 'test_pseudonymize_int'")}
     assert types["pseudonym"] == types["pseudonym_small"] == types["pseudonym_default"] == "bigint"
+
+
+def test_pseudonymized_foreign_keys_join_like_the_raw_ids(engine_build):
+    project = engine_build
+    reference = runpy.run_path(str(INTEGRATION / "vectors" / "generate.py"))["pseudonymize_int"]
+    seeds = INTEGRATION / "seeds" / "raw"
+    customers = {int(row["customer_id"]) for row in csv.DictReader((seeds / "raw_customers.csv").open())}
+    orders = {int(row["order_id"]): int(row["customer_id"]) for row in csv.DictReader((seeds / "raw_orders.csv").open())}
+    rows = project.rows(f"{MACRO_TESTS}.test_pseudonymize_int_join")
+    assert sorted(row["order_id"] for row in rows) == sorted(orders)
+    for row in rows:
+        customer = orders[row["order_id"]]
+        assert row["customer_pseudonym"] == reference(customer, 1, 99999, project.key)
+        assert row["joined_pseudonym"] == (row["customer_pseudonym"] if customer in customers else None)
+    assert any(row["joined_pseudonym"] is not None for row in rows)
 
 
 # Each engine's name for the input types: a string literal is text on

@@ -326,7 +326,7 @@ def test_manifest_from_dbt_parse_is_refused(corpus, tmp_path):
 
 
 
-def _look_alikes(protected: exp.Expression) -> list[tuple[str, exp.Expression]]:
+def _look_alikes(protected: exp.Expression, macro: str) -> list[tuple[str, exp.Expression]]:
     """Variants of a protecting macro's compiled form that can return the raw
     input: wrapped in coalesce, a CASE whose ELSE or any THEN returns it, a
     shift of zero days, a truncation to the day."""
@@ -349,7 +349,8 @@ def _look_alikes(protected: exp.Expression) -> list[tuple[str, exp.Expression]]:
         variant = protected.copy()
         list(variant.find_all(exp.Dot))[i].set("this", exp.to_identifier("public"))
         variants.append(("the function from another schema", variant))
-    for modulo in protected.find_all(exp.Mod):
+    # A shift of zero days; pseudonymize_int's `% 2` (the round's parity) is no shift.
+    for modulo in protected.find_all(exp.Mod) if macro == "shift_date" else []:
         variant = protected.copy()
         next(variant.find_all(exp.Mod)).set("expression", exp.Literal.number(1))
         variants.append(("shift modulo 1", variant))
@@ -368,7 +369,8 @@ def _compiled_use(project, macro: str):
     """The first model and output column where `macro` is compiled, and the
     column's whole expression (the macro's output with its guards)."""
     for node in project.nodes.values():
-        if node.resource_type != "model" or not node.compiled_code:
+        # A model over VALUES has no column whose value a look-alike could pass.
+        if node.resource_type != "model" or not node.compiled_code or not node.depends_on:
             continue
         statement = sqlglot.parse_one(node.compiled_code, read=project.dialect)
         for projection in statement.find_all(exp.Alias):
@@ -397,7 +399,7 @@ def test_look_alikes_of_each_compiled_macro_pass_the_raw_value(engine_build, mac
 
     raw = next(original.find_all(exp.Column)).name
     assert raw not in passes(original.copy())
-    variants = _look_alikes(original)
+    variants = _look_alikes(original, macro)
     assert len(variants) >= 2
     missed = [name for name, variant in variants if raw not in passes(variant)]
     assert not missed, f"{macro} on {project.dialect}: look-alikes taken for protection: {missed}"
