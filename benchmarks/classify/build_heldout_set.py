@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
-from build_labelled_set import MAX_VALUES, _git_show
+from build_labelled_set import MAX_VALUES, _git_show, write
 
-HERE = Path(__file__).resolve().parent
 SEEDS = "integration_tests/seeds/"
 
 # Repeated shapes: a person's postal address under a prefix, and its parts.
@@ -105,7 +103,4 @@ def build() -> list[dict]:
 
 
 if __name__ == "__main__":
-    columns = build()
-    (HERE / "heldout_columns.json").write_text(json.dumps(columns, indent=1, ensure_ascii=False) + "\n")
-    pii = sum(c["pii"] for c in columns)
-    print(f"{len(columns)} columns, {pii} PII, {len(columns) - pii} not PII")
+    write(build(), "heldout_columns.json")
