@@ -1,6 +1,7 @@
 {#- The models and snapshots whose rows depend on the key, as {unique_id: true}:
     those that call a keyed macro (hash_pii, surrogate_key, shift_date, pseudonymize_int,
-    key_fingerprint, keyed_hmac_hex), and everything built from one of them
+    key_fingerprint, keyed_hmac_hex, and protected_select, whose treatments
+    call them where dbt does not record it), and everything built from one of them
     through any materialization: an incremental model reading a keyed view
     computes with the current key when it runs, and one reading a keyed table
     gets that table's rebuild under the current key.
@@ -11,7 +12,7 @@
     pseudonym (an aggregate, say) may declare pii_guard_keyed: false; it then
     passes nothing on to its own children. -#}
 {% macro key_dependent_nodes() -%}
-  {%- set keyed_macros = ['macro.pii_guard.hash_pii', 'macro.pii_guard.surrogate_key', 'macro.pii_guard.shift_date', 'macro.pii_guard.pseudonymize_int',
+  {%- set keyed_macros = ['macro.pii_guard.hash_pii', 'macro.pii_guard.surrogate_key', 'macro.pii_guard.shift_date', 'macro.pii_guard.pseudonymize_int', 'macro.pii_guard.protected_select',
                           'macro.pii_guard.key_fingerprint', 'macro.pii_guard.keyed_hmac_hex'] -%}
   {%- set children = {} -%}
   {%- set declared = {} -%}

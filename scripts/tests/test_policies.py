@@ -251,3 +251,20 @@ def test_protected_select_needs_a_relation(policies_project, argument):
     result = project.dbt("compile", "--select", "stg_people")
     assert result.returncode != 0
     assert "pii_guard.protected_select: relation must be a relation such as source('crm', 'customers')" in result.stdout
+
+
+def test_an_incremental_policy_model_is_stopped_under_a_changed_key(policies_project):
+    """protected_select hashes through the treatments' macros, which dbt does
+    not record on the model: the key-rotation hooks must still see it keyed."""
+    project = policies_project()
+    (project.project_dir / "models" / "staging" / "people_log.sql").write_text(
+        "{{ config(materialized='incremental') }}\n"
+        "select {{ pii_guard.protected_select(ref('people')) }}\nfrom {{ ref('people') }}\n")
+    require_ok(project.dbt("build", "--select", "people", "people_log"), "dbt build under the first key")
+    [(rows,)] = project.query("select count(*) from main.people_log")
+    project.key = "fedcba9876543210" * 2
+    result = project.dbt("run", "--select", "people_log")
+    assert result.returncode != 0
+    assert "pii_guard: the key changed since these relations were built" in result.stdout
+    assert "model people_log (" in result.stdout
+    assert project.query("select count(*) from main.people_log") == [(rows,)]
