@@ -2,16 +2,21 @@
     column names it passes, for select_list_references: the columns of the
     relation that carry PII (pii: its parents' carried PII, name -> origin)
     and whose yml treatment is not a protecting one (keep, or no readable
-    policy: compiling the model fails on those anyway). A call whose relation
-    cannot be read from the text (a variable, a macro call) passes every PII
-    column of every parent: never assumed protected.
+    policy: compiling the model fails on those anyway).
+
+    Only the inline form is read: {{ pii_guard.protected_select(source('a',
+    'b')) }} or {{ pii_guard.protected_select(ref('m')) }} naming one parent.
+    Any other mention of protected_select (a relation in a variable, a call
+    in {% set %}, a call inside a larger expression) makes the model
+    unreadable: none is returned, and the caller assumes every upstream PII
+    column passes (never assumed protected).
 
     protected_select(source('raw', 'people')) with email hashed and phone kept
     becomes " phone ". -#}
 {% macro expand_protected_selects(node, nodes, pii) -%}
   {%- if 'protected_select' not in node.raw_code -%}{{ return(node.raw_code) }}{%- endif -%}
   {%- set re = modules.re -%}
-  {%- set pieces = namespace(sql='', last=0) -%}
+  {%- set pieces = namespace(sql='', last=0, calls=0) -%}
   {%- set parents = (node.get('depends_on') or {}).get('nodes') or [] -%}
   {%- for call in re.finditer('(?s)\\{\\{-?\\s*pii_guard\\s*\\.\\s*protected_select\\s*\\((.*?)\\)\\s*-?\\}\\}', node.raw_code) -%}
     {%- set argument = call.group(1) -%}
@@ -26,7 +31,9 @@
       {%- endif -%}
     {%- endfor -%}
     {%- set passed = [] -%}
-    {%- if matched | length == 1 -%}
+    {%- if matched | length != 1 -%}
+      {{ return(none) }}
+    {%- else -%}
       {%- set columns = {} -%}
       {%- for key, column in (nodes[matched[0]].get('columns') or {}).items() -%}
         {%- do columns.update({(column.get('name') or key) | lower: column}) -%}
@@ -35,13 +42,14 @@
         {%- set policy = pii_guard.column_policy(columns[name]) if name in columns else {'problem': 'undeclared'} -%}
         {%- if policy.problem or policy.treatment == 'keep' -%}{%- do passed.append(name) -%}{%- endif -%}
       {%- endfor -%}
-    {%- else -%}
-      {%- for parent in parents -%}
-        {%- for name in pii.get(parent, {}) -%}{%- do passed.append(name) -%}{%- endfor -%}
-      {%- endfor -%}
     {%- endif -%}
     {%- set pieces.sql = pieces.sql ~ node.raw_code[pieces.last:call.start()] ~ ' ' ~ ((passed | unique | join(', ')) or 'null') ~ ' ' -%}
     {%- set pieces.last = call.end() -%}
+    {%- set pieces.calls = pieces.calls + 1 -%}
   {%- endfor -%}
+  {#- Every mention must have been one of the inline calls read above. -#}
+  {%- if pieces.calls != re.sub('(?s)\\{#.*?#\\}', ' ', node.raw_code).count('protected_select') -%}
+    {{ return(none) }}
+  {%- endif -%}
   {{ return(pieces.sql ~ node.raw_code[pieces.last:]) }}
 {%- endmacro %}

@@ -226,21 +226,42 @@ def test_columns_come_from_yml_before_the_relation_is_built(policies_project):
     assert aliases == PROTECTED
 
 
-def test_a_relation_the_checks_cannot_read_from_the_text_is_never_assumed_protected(policies_project):
-    project = policies_project()
-    (project.project_dir / "models" / "staging" / "stg_people.sql").write_text(
-        "{% set people = ref('people') %}\nselect {{ pii_guard.protected_select(people) }}\nfrom {{ people }}\n")
+# Forms of protected_select the dbt-side checks cannot read from the text.
+UNREADABLE = {
+    "relation in a variable": "{% set people = ref('people') %}\nselect {{ pii_guard.protected_select(people) }}\nfrom {{ people }}\n",
+    "call in a set block": "{% set columns = pii_guard.protected_select(ref('people')) %}\nselect {{ columns }}\nfrom {{ ref('people') }}\n",
+    "call inside an expression": "select {{ pii_guard.protected_select(ref('people')) ~ '' }}\nfrom {{ ref('people') }}\n",
+}
+
+
+@pytest.mark.parametrize("form", list(UNREADABLE))
+def test_a_form_the_checks_cannot_read_is_never_assumed_protected(policies_project, form):
+    def keep_email(columns, _):
+        columns["email"]["config"]["meta"].update(treatment="keep", treatment_reason="support needs it")
+
+    # email is kept as is: were the form read as "all protected", the leak would pass unseen.
+    project = policies_project(keep_email)
+    (project.project_dir / "models" / "staging" / "stg_people.sql").write_text(UNREADABLE[form])
     require_ok(project.dbt("seed"), "dbt seed")
     require_ok(project.dbt("run"), "dbt run")
     result = project.dbt("test")
-    # Compiled, the output is protected; the dbt test cannot tell which
-    # relation the variable names, so every PII column of people that the
-    # safe model has is reported (notes was dropped).
+    # Every PII column of people that the safe model has is reported (notes was dropped).
     assert result.returncode == 1
     assert "FAIL 8 no_pii_in_safe_models" in result.stdout
-    # pii-guard check reads the compiled SQL, where every column is protected.
+    # pii-guard check reads the compiled SQL: exactly the kept email.
     require_ok(project.dbt("compile"), "dbt compile")
-    assert check(project).returncode == 0
+    checked = check(project)
+    assert checked.returncode == 1 and checked.stdout.count("VIOLATION") == 1, checked.stdout
+
+
+def test_a_safe_model_with_an_unreadable_form_says_why(policies_project):
+    project = policies_project()
+    (project.project_dir / "models" / "safe" / "safe_people.sql").write_text(UNREADABLE["call in a set block"])
+    require_ok(project.dbt("seed"), "dbt seed")
+    result = project.dbt("build")
+    assert result.returncode == 1
+    assert ("pii_guard: violation: model.policies_fixture.safe_people.email: pii_guard.protected_select is used "
+            "in a form this test cannot read") in result.stdout
 
 
 @pytest.mark.parametrize("argument", ["'people'", "{'identifier': 'people'}", "none"])
