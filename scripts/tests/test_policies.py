@@ -289,3 +289,13 @@ def test_an_incremental_policy_model_is_stopped_under_a_changed_key(policies_pro
     assert "pii_guard: the key changed since these relations were built" in result.stdout
     assert "model people_log (" in result.stdout
     assert project.query("select count(*) from main.people_log") == [(rows,)]
+
+
+def test_the_integration_project_compiles_before_raw_is_loaded(tmp_path, dbt_packages):
+    """`dbt compile` with nothing built (make demo, the CI recipe of pii-guard
+    check): protected_select reads the columns and declared types from yml."""
+    project = DbtProject(tmp_path, key=KEY)
+    require_ok(project.dbt("compile"), "dbt compile on an empty warehouse")
+    compiled = (project.target_path / "compiled" / "pii_guard_integration_tests" / "models" / "warehouse"
+                / "staging" / "stg_events.sql").read_text()
+    assert "pii_guard_pseudonymize_int(cast(customer_id as bigint)" in compiled
