@@ -34,10 +34,10 @@
     {%- if matched | length != 1 -%}
       {{ return(none) }}
     {%- else -%}
-      {%- set columns = {} -%}
-      {%- for key, column in (nodes[matched[0]].get('columns') or {}).items() -%}
-        {%- do columns.update({(column.get('name') or key) | lower: column}) -%}
-      {%- endfor -%}
+      {#- The declarations protected_select itself reads for that relation. -#}
+      {%- set parent = nodes[matched[0]] -%}
+      {%- set columns = pii_guard.declared_columns(api.Relation.create(database=parent.database, schema=parent.schema,
+            identifier=parent.identifier if parent.resource_type == 'source' else parent.alias)).columns -%}
       {%- for name in pii.get(matched[0], {}) -%}
         {%- set policy = pii_guard.column_policy(columns[name]) if name in columns else {'problem': 'undeclared'} -%}
         {%- if policy.problem or policy.treatment == 'keep' -%}{%- do passed.append(name) -%}{%- endif -%}

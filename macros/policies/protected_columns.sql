@@ -7,18 +7,11 @@
     The columns come from the warehouse when the relation exists, else from
     the yml (a column's data_type, when declared, stands for its type). -#}
 {% macro protected_columns(relation) -%}
-  {%- set nodes = pii_guard.nodes_for_relation(relation) -%}
-  {%- if not nodes -%}
+  {%- set described = pii_guard.declared_columns(relation) -%}
+  {%- if not described.nodes -%}
     {{ return({'select_list': [], 'problems': ['no source, seed or model of this project describes the relation, so no yml says how to protect its columns: declare it (a source table or a model with columns) and classify every column']}) }}
   {%- endif -%}
-  {#- Declared columns by lower-cased name; a source's yml first (a seed and
-      the source over it describe one table). -#}
-  {%- set declared = {} -%}
-  {%- for node in nodes | sort(attribute='resource_type', reverse=true) -%}
-    {%- for key, column in (node.get('columns') or {}).items() -%}
-      {%- do declared.setdefault((column.get('name') or key) | lower, column) -%}
-    {%- endfor -%}
-  {%- endfor -%}
+  {%- set declared = described.columns -%}
 
   {%- set built = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
   {%- set columns = [] -%}
@@ -56,6 +49,27 @@
     {%- do problems.append('every column is dropped, so there is nothing to select: keep at least one column (a treatment other than drop)') -%}
   {%- endif -%}
   {{ return({'select_list': select_list, 'problems': problems}) }}
+{%- endmacro %}
+
+{#- The yml declarations of a relation's columns, as {'nodes': the nodes
+    describing it, 'columns': {lower-cased name: column}}. A seed and the
+    source over it describe one table: a source's declaration comes first,
+    and a column any of them declares PII (or unreadably) is PII, as in
+    pii_declaration. protected_columns (what the SQL does) and
+    expand_protected_selects (what the dbt-side checks read) both use this,
+    so they never disagree about a column. -#}
+{% macro declared_columns(relation) -%}
+  {%- set nodes = pii_guard.nodes_for_relation(relation) -%}
+  {%- set declared = {} -%}
+  {%- for node in nodes | sort(attribute='resource_type', reverse=true) -%}
+    {%- for key, column in (node.get('columns') or {}).items() -%}
+      {%- set name = (column.get('name') or key) | lower -%}
+      {%- if name not in declared or (pii_guard.is_pii_column(column) and not pii_guard.is_pii_column(declared[name])) -%}
+        {%- do declared.update({name: column}) -%}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return({'nodes': nodes, 'columns': declared}) }}
 {%- endmacro %}
 
 {#- One message for a relation's problems, with what to do. -#}

@@ -93,9 +93,13 @@
       {%- endif -%}
     {%- endfor -%}
 
+    {#- The SQL select_list_references reads: protected_select calls replaced
+        by the columns they pass (none when a call cannot be read). -#}
+    {%- set readable_sql = pii_guard.expand_protected_selects(node, nodes, pii)
+          if upstream and node.resource_type not in ['source', 'seed'] and node.get('language') != 'python' else none -%}
     {%- if node.resource_type in ['source', 'seed'] or not upstream -%}
       {#- nothing flows in from upstream -#}
-    {%- elif node.get('language') == 'python' or pii_guard.expand_protected_selects(node, nodes, pii) is none -%}
+    {%- elif readable_sql is none -%}
       {#- Not analysable here: every upstream PII column is assumed to pass. -#}
       {%- set why = 'a Python model reads upstream PII and cannot be analysed' if node.get('language') == 'python'
             else 'pii_guard.protected_select is used in a form this test cannot read (write it inline, protected_select(source(...)) or protected_select(ref(...)), in {{ }})' -%}
@@ -110,7 +114,7 @@
       {%- set outputs = {} -%}
       {%- set visible = upstream.copy() -%}
       {%- set star_passed = {} -%}
-      {%- for event in pii_guard.select_list_references(pii_guard.expand_protected_selects(node, nodes, pii), upstream.keys()) -%}
+      {%- for event in pii_guard.select_list_references(readable_sql, upstream.keys()) -%}
         {%- set scope_outputs = outputs.setdefault(event['scope'], {}) -%}
         {%- if event['kind'] == 'star' -%}
           {%- set passed = upstream if event['from'] == 'relation' else outputs.get(event['from'], visible) -%}

@@ -46,6 +46,13 @@
   {%- set matched = [] -%}
   {%- set plans = [] -%}
   {%- set problems = [] -%}
+  {#- Where any source of the project lives: the copy must write elsewhere
+      (dropping and re-creating a table there would destroy raw data). -#}
+  {%- set source_schemas = {} -%}
+  {%- for node in graph.sources.values() -%}
+    {%- do source_schemas.setdefault(((node.database or '') ~ '.' ~ (node.schema or '')) | lower, node.source_name) -%}
+  {%- endfor -%}
+  {%- set copied = {} -%}
   {%- for node in graph.sources.values() | sort(attribute='unique_id') if node.package_name == project_name -%}
     {%- set names = [node.source_name | lower, (node.source_name ~ '.' ~ node.name) | lower] -%}
     {%- if not wanted or names | select('in', wanted) | list -%}
@@ -53,8 +60,13 @@
       {%- set where = node.source_name ~ '.' ~ node.name -%}
       {%- set relation = api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier) -%}
       {%- set copy = api.Relation.create(database=database or target.get('database'), schema=schema, identifier=node.identifier, type='table') -%}
+      {%- set copy_schema = ((copy.database or '') ~ '.' ~ schema) | lower -%}
       {%- if (copy.database or '') | lower == (relation.database or '') | lower and schema | lower == (relation.schema or '') | lower -%}
         {%- do problems.append(where ~ ': the copy would replace the source itself (' ~ relation ~ '); name another schema') -%}
+      {%- elif copy_schema in source_schemas -%}
+        {%- do problems.append(where ~ ': the copy would be written into ' ~ schema ~ ', where source ' ~ source_schemas[copy_schema] ~ ' lives; name a schema of its own') -%}
+      {%- elif node.identifier | lower in copied -%}
+        {%- do problems.append(where ~ ': its copy ' ~ copy ~ ' would overwrite the copy of ' ~ copied[node.identifier | lower] ~ ' (same table name); copy them in separate runs, each with its own schema (sources: [...])') -%}
       {%- elif adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is none -%}
         {%- do problems.append(where ~ ': ' ~ relation ~ ' does not exist') -%}
       {%- else -%}
@@ -62,6 +74,7 @@
         {%- for problem in protected.problems -%}
           {%- do problems.append(where ~ ': ' ~ problem) -%}
         {%- endfor -%}
+        {%- do copied.update({node.identifier | lower: where}) -%}
         {%- do plans.append({'where': where, 'relation': relation, 'copy_relation': copy, 'select_list': protected.select_list}) -%}
       {%- endif -%}
     {%- endif -%}

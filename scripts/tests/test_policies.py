@@ -299,3 +299,41 @@ def test_the_integration_project_compiles_before_raw_is_loaded(tmp_path, dbt_pac
     compiled = (project.target_path / "compiled" / "pii_guard_integration_tests" / "models" / "warehouse"
                 / "staging" / "stg_events.sql").read_text()
     assert "pii_guard_pseudonymize_int(cast(customer_id as bigint)" in compiled
+
+
+# A seed and a source over the same table: one relation, one reading of its
+# declarations for both the SQL and the dbt-side checks.
+SOURCE_OVER_SEED = """version: 2
+sources:
+  - name: app
+    schema: main
+    tables:
+      - name: people
+        columns:
+          - name: email
+            config: {{meta: {email}}}
+"""
+
+
+def test_a_kept_column_declared_on_the_source_over_a_seed_is_caught(policies_project):
+    """protected_select(ref('people')) reads the source's keep too; the dbt
+    test must read the same, not the seed's hash."""
+    project = policies_project()
+    (project.project_dir / "models" / "staging" / "_app.yml").write_text(
+        SOURCE_OVER_SEED.format(email='{pii: true, pii_type: email, treatment: keep, treatment_reason: "support"}'))
+    result = project.dbt("build")
+    assert result.returncode == 1
+    assert "pii_guard: violation: model.policies_fixture.safe_people.email: select * passes PII column email" in result.stdout
+    assert "FAIL 1 no_pii_in_safe_models" in result.stdout
+
+
+def test_a_column_any_description_declares_pii_is_pii(policies_project):
+    """The source over the seed says email is not PII, the seed says it is:
+    PII wins, so protected_select hashes it."""
+    project = policies_project()
+    (project.project_dir / "models" / "staging" / "_app.yml").write_text(SOURCE_OVER_SEED.format(email="{pii: false}"))
+    (project.project_dir / "models" / "staging" / "stg_people.sql").write_text(
+        "select {{ pii_guard.protected_select(source('app', 'people')) }}\nfrom {{ source('app', 'people') }}\n")
+    require_ok(project.dbt("build"), "dbt build")
+    emails = {row[0] for row in project.query("select email from main.stg_people where city = 'Boston'")}
+    assert emails == {reference_hmac("ann.lee@example.com")}

@@ -204,3 +204,32 @@ def test_bad_arguments_are_one_clear_error(tmp_path, dbt_packages, arguments, me
     assert result.returncode != 0
     assert message in result.stdout, result.stdout[-2000:]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_copy_never_writes_where_another_source_lives(tmp_path, dbt_packages):
+    import shutil
+
+    from dbt_harness import INTEGRATION, REPO
+
+    directory = tmp_path / "project"
+    shutil.copytree(INTEGRATION, directory, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    (directory / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    (directory / "package-lock.yml").unlink(missing_ok=True)
+    (directory / "models" / "warehouse" / "staging" / "_crm.yml").write_text(
+        "version: 2\nsources:\n  - name: crm\n    schema: main_crm\n    tables:\n      - name: raw_orders\n")
+    project = DbtProject(tmp_path, key=secrets.token_hex(32), project_dir=directory)
+    require_ok(project.dbt("deps"), "dbt deps")
+    require_ok(project.dbt("seed"), "dbt seed")
+    result = project.dbt("run-operation", "pii_guard.build_safe_copy", "--args", "{schema: main_crm, sources: [raw]}")
+    assert result.returncode != 0
+    assert "raw.raw_customers: the copy would be written into main_crm, where source crm lives" in result.stdout
+    # Two sources whose tables share a name cannot go into one copy schema.
+    import duckdb
+
+    with duckdb.connect(str(project.database)) as connection:
+        connection.execute("create schema main_crm")
+        connection.execute("create table main_crm.raw_orders as select * from main_raw.raw_orders")
+    result = project.dbt("run-operation", "pii_guard.build_safe_copy", "--args", "{schema: main_raw_safe}")
+    assert result.returncode != 0
+    assert "raw.raw_orders: its copy " in result.stdout and "would overwrite the copy of crm.raw_orders" in result.stdout
+    assert not project.query("select 1 from information_schema.schemata where schema_name = 'main_raw_safe'")
