@@ -221,3 +221,72 @@ def test_postgres_encryption_key_is_copy_data_never_statement_text(request):
     sources = server.psql("select string_agg(prosrc, ' ') from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
                           "where n.nspname = 'pii_guard_keyring'")
     assert "gcm_seal" in sources and ENC_KEY not in sources.lower()
+
+
+# -- recognition -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target, dialect", [("duckdb", "duckdb"), ("postgres", "postgres"), ("spark", "spark")])
+def test_check_sees_encrypt_pii_as_protection_and_decrypt_pii_as_pii(dbt_inline, target, dialect):
+    import sqlglot
+
+    from pii_guard.lineage.protection import is_decryption, protecting_macro
+
+    for template, protected in ((ENCRYPT, True), (DECRYPT, False)):
+        extra = ("--vars", "{pii_guard_cleared_users: [alice]}") if target == "spark" else ()
+        compiled, error = dbt_inline(template, "--target", target, *extra)
+        assert error is None, error
+        expression = sqlglot.parse_one(compiled, read=dialect).expressions[1]
+        expression = expression.this if isinstance(expression, sqlglot.exp.Alias) else expression
+        assert (protecting_macro(expression) == "encrypt_pii") is protected, compiled
+        if not protected:
+            assert any(is_decryption(node) for node in expression.walk()), compiled
+        assert ENC_KEY not in compiled
+
+
+def test_the_policy_treatment_encrypts(dbt_inline):
+    compiled, error = dbt_inline("select {{ pii_guard.treatment_sql({'treatment': 'encrypt_pii', 'args': {}}, "
+                                 "'email', 'varchar', ['email']).sql }}", "--target", "duckdb")
+    assert error is None, error
+    assert "pii_guard_encrypt(" in compiled
+
+
+# -- Spark ------------------------------------------------------------------------
+
+
+def test_spark_decrypts_the_vectors_encrypts_for_python_and_gates_on_current_user(tmp_path, monkeypatch, dbt_inline):
+    """A Spark driver of its own (spark_sql_worker.py) with both keys in its
+    environment, as dbt-spark's session JVM inherits dbt's. Its current_user()
+    is this OS user: cleared in one compiled select, not in the other."""
+    import getpass
+    import subprocess
+    import sys
+
+    from dbt_harness import DbtProject, require_ok
+
+    project = DbtProject(tmp_path, key=VECTORS["key"], target="spark", extra_env={ENCRYPTION_KEY_ENV_VAR: ENC_KEY})
+
+    def compiled(sql: str, users: list[str]) -> str:
+        result = project.dbt("--quiet", "compile", "--no-populate-cache", "--inline", sql, "--output", "json",
+                             "--vars", json.dumps({"pii_guard_cleared_users": users}))
+        require_ok(result, "dbt compile --inline (spark)")
+        return json.loads(result.stdout)["compiled"]
+
+    cleared = compiled("select n, {{ pii_guard.decrypt_pii('value') }} as d, {{ pii_guard.encrypt_pii('plain') }} as e "
+                       "from vectors", [getpass.getuser(), "someone's-else"])
+    other = compiled("select n, {{ pii_guard.decrypt_pii('value') }} as d from vectors", ["someone-else"])
+    sql = f"select a.n, a.d, a.e, b.d from ({cleared}) a join ({other}) b on a.n = b.n order by a.n"
+    rows = [[n, case["ciphertext"], case["value"]] for n, case in enumerate(VECTORS["encrypt_pii"])]
+    worker = str(Path(__file__).with_name("spark_sql_worker.py"))
+    answer = json.loads(subprocess.run([sys.executable, worker], input=json.dumps(
+        {"columns": "n int, value string, plain string", "sql": sql, "rows": rows}),
+        capture_output=True, text=True, env=project.env(), timeout=600).stdout)
+    assert "rows" in answer, answer
+    values = [case["value"] for case in VECTORS["encrypt_pii"]]
+    assert [row[1] for row in answer["rows"]] == values
+    assert [row[3] for row in answer["rows"]] == [None] * len(values)
+    key = bytes.fromhex(ENC_KEY)
+    assert [None if row[2] is None else decrypt_text(key, row[2]) for row in answer["rows"]] == values
+    # Spark's ciphertexts decrypt on DuckDB too.
+    duck = duckdb_engine(monkeypatch, dbt_inline)
+    assert duck.run(DECRYPT, [row[2] for row in answer["rows"]]) == values

@@ -417,6 +417,23 @@ def _is_encryption(node: exp.Expression) -> bool:
     return False
 
 
+DECRYPT_FUNCTIONS = ("pii_guard_decrypt", "aes_decrypt", "try_aes_decrypt")
+
+
+def is_decryption(node: exp.Expression) -> bool:
+    """decrypt_pii as each engine compiles it (DuckDB's pii_guard_decrypt,
+    the keyring's decrypt_pii, Spark's aes_decrypt), or any AES decryption:
+    its output is the PII again, whatever protected its input.
+
+    >>> import sqlglot
+    >>> is_decryption(sqlglot.parse_one("pii_guard_keyring_dev.decrypt_pii(c)", read="postgres"))
+    True
+    """
+    if isinstance(node, exp.Anonymous) and node.name.lower() in DECRYPT_FUNCTIONS:
+        return True
+    return _is_keyring_call(node, ("pii_guard_keyring", "decrypt_pii")) is not None
+
+
 RECOGNIZERS = (
     ("redact", _is_redact),
     ("encrypt_pii", _is_encryption),
