@@ -290,3 +290,30 @@ def test_spark_decrypts_the_vectors_encrypts_for_python_and_gates_on_current_use
     # Spark's ciphertexts decrypt on DuckDB too.
     duck = duckdb_engine(monkeypatch, dbt_inline)
     assert duck.run(DECRYPT, [row[2] for row in answer["rows"]]) == values
+
+
+# -- the key never leaks ------------------------------------------------------------
+
+
+def test_debug_show_leaves_no_trace_of_the_encryption_key(tmp_path):
+    """dbt show --debug of encrypt_pii and decrypt_pii through the real plugin
+    (DuckDB): no form of the encryption key in target/, logs/ or the console.
+    (The full --debug builds' search, test_integration.py, looks for it too.)"""
+    from dbt_harness import DbtProject, require_ok
+    from test_integration import encryption_key_forms
+
+    import secrets
+
+    key = secrets.token_hex(32)
+    project = DbtProject(tmp_path, key=secrets.token_hex(32), extra_env={ENCRYPTION_KEY_ENV_VAR: key})
+    sql = ("select {{ pii_guard.decrypt_pii(pii_guard.encrypt_pii(\"'ann.lee@example.com'\")) }} as d, "
+           "{{ pii_guard.encrypt_pii(\"'x'\") }} as e")
+    result = project.dbt("show", "--inline", sql, debug=True)
+    require_ok(result, "dbt show")
+    assert "pii_guard_encrypt(" in result.stdout + result.stderr
+    files = [p for p in list(project.target_path.rglob("*")) + list(project.log_path.rglob("*")) if p.is_file()]
+    haystacks = {str(p): p.read_bytes() for p in files}
+    haystacks["console"] = (result.stdout + result.stderr).encode()
+    leaks = [(where, form) for where, data in haystacks.items()
+             for form, needle in encryption_key_forms(key).items() if needle in data]
+    assert leaks == []
