@@ -47,6 +47,12 @@ INT_RANGES = [
     (42, 42, [42]),
 ]
 INT_DOMAIN = "pii_guard.pseudonymize_int.v1"
+# encrypt_pii: AES-256-GCM under a published test key (64 hex characters,
+# never the HMAC test key), fixed 12-byte IVs (real encryption draws a random
+# one per value), as base64(iv || ciphertext || tag).
+ENCRYPTION_TEST_KEY = "00112233445566778899aabbccddeeff0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+ENCRYPTION_VALUES = ["ann.lee@example.com", "Zoë Bruno Díaz", "東京都", "🙂 ok", "", "   ",
+                     "exactly-16-bytes", "a-value-longer-than-two-aes-blocks-of-sixteen-bytes-each", None]
 PATH = Path(__file__).with_name("pseudonym_vectors.json")
 
 
@@ -95,6 +101,18 @@ def pseudonymize_int(value: int | None, low: int, high: int, key: str = TEST_KEY
     return low + y
 
 
+def encrypt(value: str | None, n: int) -> str | None:
+    """AESGCM from the cryptography package, IV = 12 bytes of n (the vectors' only)."""
+    import base64
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if value is None:
+        return None
+    iv = n.to_bytes(12, "big")
+    return base64.b64encode(iv + AESGCM(bytes.fromhex(ENCRYPTION_TEST_KEY)).encrypt(iv, value.encode(), None)).decode()
+
+
 def vectors() -> dict:
     return {
         "key": TEST_KEY,
@@ -116,6 +134,8 @@ def vectors() -> dict:
              "cases": [{"value": v, "expected": pseudonymize_int(v, low, high)} for v in values + [None]]}
             for low, high, values in INT_RANGES
         ],
+        "encryption_key": ENCRYPTION_TEST_KEY,
+        "encrypt_pii": [{"value": v, "ciphertext": encrypt(v, n + 1)} for n, v in enumerate(ENCRYPTION_VALUES)],
         "awkward_keys": [
             {"key": key, "hash_pii": {value: mac(value, key) for value in AWKWARD_VALUES}} for key in AWKWARD_KEYS
         ],

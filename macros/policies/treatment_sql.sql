@@ -44,6 +44,7 @@
   {%- elif treatment == 'generalize_zip' -%}{%- set sql = pii_guard.generalize_zip(quoted, **args) -%}
   {%- elif treatment == 'generalize_date' -%}{%- set sql = pii_guard.generalize_date(quoted, **args) -%}
   {%- elif treatment == 'state_from_address' -%}{%- set sql = pii_guard.state_from_address(quoted) -%}
+  {%- elif treatment == 'encrypt_pii' -%}{%- set sql = pii_guard.encrypt_pii(quoted) -%}
   {%- else -%}
     {#- policy_rules() names a treatment this macro does not know: a bug here, never a pass-through. -#}
     {{ exceptions.raise_compiler_error('pii_guard.treatment_sql: no SQL for treatment ' ~ treatment) }}

@@ -80,7 +80,11 @@ def _hash(args: argparse.Namespace) -> int:
 def _postgres_keyring(args: argparse.Namespace) -> int:
     from pii_guard.postgres_keyring import KeyringProblem, install_keyring, keyring_functions
 
+    from pii_guard.encryption import ENCRYPTION_KEY_ENV_VAR, read_encryption_key
+
     key = read_key(os.environ)
+    # The encryption key is optional: without it the keyring keeps the one it holds.
+    encryption_key = read_encryption_key(os.environ) if os.environ.get(ENCRYPTION_KEY_ENV_VAR) is not None else None
     try:
         import psycopg2
     except ImportError:
@@ -91,13 +95,15 @@ def _postgres_keyring(args: argparse.Namespace) -> int:
         raise KeyringProblem(f"pii_guard: cannot connect to PostgreSQL ({str(error).strip()}); set --dsn "
                              "or the PGHOST/PGPORT/PGUSER/PGDATABASE environment variables.") from None
     try:
-        install_keyring(connection, key, args.grant, args.schema)
+        install_keyring(connection, key, args.grant, args.schema, encryption_key, args.cleared_role)
     except psycopg2.Error as error:
         raise KeyringProblem(f"pii_guard: installing the keyring failed: {str(error).strip()}. Connect as a "
                              "role that may create roles and schemas (the database owner or an admin).") from None
     finally:
         connection.close()
     print(f"installed the key; {' and '.join(keyring_functions(args.schema))} may be executed by: {', '.join(args.grant)}")
+    if encryption_key is not None:
+        print(f"installed the encryption key; {args.schema}.decrypt_pii decrypts for members of {args.cleared_role} only")
     return 0
 
 
@@ -283,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the keyring's schema (default: pii_guard_keyring); a second key, e.g. for "
                               "developers, goes in pii_guard_keyring_<name>, chosen in dbt by the var "
                               "pii_guard_keyring_schema")
+    keyring.add_argument("--cleared-role", default="pii_guard_cleared", metavar="ROLE",
+                         help="the role whose members decrypt_pii decrypts for (default: pii_guard_cleared, "
+                              "created NOLOGIN when missing); everyone else gets NULL")
     keyring.add_argument("--dsn", default="", help="libpq connection string (default: the PG* environment variables)")
     keyring.set_defaults(run=_postgres_keyring)
 

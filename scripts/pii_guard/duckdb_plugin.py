@@ -44,6 +44,8 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from pii_guard.keys import KeyProblem, padded_key_blocks, read_key
 
 HMAC_FUNCTION = "pii_guard_hmac_sha256_hex"
+ENCRYPT_FUNCTION = "pii_guard_encrypt"
+DECRYPT_FUNCTION = "pii_guard_decrypt"
 PSEUDONYMIZE_FUNCTION = "pii_guard_pseudonymize_int"
 PSEUDONYMIZE_DOMAIN = "pii_guard.pseudonymize_int.v1"
 FEISTEL_ROUNDS = 8
@@ -241,16 +243,80 @@ def register_pseudonymize_function(connection: Any, pseudonymize_batch: Batch) -
     _register(connection, PSEUDONYMIZE_FUNCTION, pseudonymize_batch, ["BIGINT", "BIGINT", "BIGINT"], "BIGINT")
 
 
+def _encryption_key(environ: Mapping[str, str]) -> bytes | str:
+    from pii_guard.encryption import read_encryption_key
+
+    try:
+        return read_encryption_key(environ)
+    except KeyProblem as problem:
+        return str(problem)
+
+
+def encrypt_batches(environ: Mapping[str, str]) -> Batch:
+    """The Arrow batch function behind :data:`ENCRYPT_FUNCTION`: each value's
+    UTF-8 bytes under AES-256-GCM with a fresh random IV, as
+    base64(iv || ciphertext || tag) (pii_guard.encryption); NULL stays NULL.
+    Without an acceptable encryption key it raises the reason."""
+    key = _encryption_key(environ)
+    if isinstance(key, str):
+        return _refusal(key)
+    from pii_guard.encryption import encrypt_text
+
+    def encrypt_batch(values: pyarrow.Array) -> pyarrow.Array:
+        return pyarrow.array([None if v is None else encrypt_text(key, v) for v in values.to_pylist()],
+                             pyarrow.string())
+
+    return encrypt_batch
+
+
+def decrypt_batches(environ: Mapping[str, str], cleared: bool) -> Batch:
+    """The Arrow batch function behind :data:`DECRYPT_FUNCTION`. Not cleared
+    (the plugin's ``decrypt`` setting is not true): every value is NULL, and
+    the key is never read. Cleared: the plaintexts; a value that is not a
+    ciphertext or fails authentication raises; no acceptable key raises."""
+    if not cleared:
+        return lambda values: pyarrow.nulls(len(values), pyarrow.string())
+    key = _encryption_key(environ)
+    if isinstance(key, str):
+        return _refusal(key)
+    from pii_guard.encryption import decrypt_text
+
+    def decrypt_batch(values: pyarrow.Array) -> pyarrow.Array:
+        return pyarrow.array([None if v is None else decrypt_text(key, v) for v in values.to_pylist()],
+                             pyarrow.string())
+
+    return decrypt_batch
+
+
+def register_encryption_functions(connection: Any, encrypt_batch: Batch, decrypt_batch: Batch) -> None:
+    """Register :data:`ENCRYPT_FUNCTION` and :data:`DECRYPT_FUNCTION` (random
+    IVs: never folded as constants, hence side_effects)."""
+    for name, batch in ((ENCRYPT_FUNCTION, encrypt_batch), (DECRYPT_FUNCTION, decrypt_batch)):
+        try:
+            connection.create_function(name, batch, ["VARCHAR"], "VARCHAR",
+                                       type="arrow", null_handling="special", side_effects=True)
+        except duckdb.CatalogException as error:
+            if "already exists" not in str(error):
+                raise
+
+
 class Plugin(BasePlugin):
-    """Registers the keyed functions on dbt-duckdb's connection and cursors."""
+    """Registers the keyed functions on dbt-duckdb's connection and cursors.
+
+    Plugin config ``decrypt: true`` (in the profile of a user cleared to read
+    plaintext) makes :data:`DECRYPT_FUNCTION` decrypt; otherwise it returns NULL.
+    """
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self._hash_batch = hmac_batches(os.environ)
         self._pseudonymize_batch = pseudonymize_batches(os.environ)
+        self._encrypt_batch = encrypt_batches(os.environ)
+        self._decrypt_batch = decrypt_batches(os.environ, (plugin_config or {}).get("decrypt") is True)
 
     def _register_all(self, connection: Any) -> None:
         register_hmac_function(connection, self._hash_batch)
         register_pseudonymize_function(connection, self._pseudonymize_batch)
+        register_encryption_functions(connection, self._encrypt_batch, self._decrypt_batch)
 
     def configure_connection(self, conn) -> None:
         self._register_all(conn)

@@ -31,6 +31,7 @@ POLICY_RULES: dict[str, Any] = {
         "generalize_date": {"args": ["grain"], "keeps_type": True},
         "shift_date": {"args": ["subject", "max_days"], "keeps_type": True},
         "state_from_address": {"args": [], "keeps_type": False},
+        "encrypt_pii": {"args": [], "keeps_type": False},
         "nullify": {"args": [], "keeps_type": True},
         "drop": {"args": [], "keeps_type": False},
         "keep": {"args": [], "keeps_type": True},

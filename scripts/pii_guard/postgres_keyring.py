@@ -48,7 +48,28 @@ def keyring_functions(schema: str = KEYRING_SCHEMA) -> tuple[str, str]:
     return (f"{schema}.hmac_sha256_hex(text)", f"{schema}.pseudonymize_int(bigint,bigint,bigint)")
 
 
+def encryption_functions(schema: str = KEYRING_SCHEMA) -> tuple[str, str]:
+    """encrypt_pii and decrypt_pii of a keyring, as GRANT names them.
+
+    >>> encryption_functions()[1]
+    'pii_guard_keyring.decrypt_pii(text)'
+    """
+    return (f"{schema}.encrypt_pii(text)", f"{schema}.decrypt_pii(text)")
+
+
+# AES-256-GCM in PL/pgSQL over pgcrypto's AES block (pgcrypto has no GCM
+# mode): private to the keyholder, executed only inside encrypt_pii/decrypt_pii.
+def _gcm_helpers(schema: str) -> tuple[str, ...]:
+    return (f"{schema}.gcm_gmul(bit,bit)", f"{schema}.gcm_tag(bytea,bytea,bytea)",
+            f"{schema}.gcm_keystream(bytea,bytea,integer)", f"{schema}.gcm_seal(bytea,bytea,bytea)",
+            f"{schema}.gcm_open(bytea,bytea)")
+
+
 FUNCTIONS = keyring_functions()
+CLEARED_ROLE = "pii_guard_cleared"
+NO_ENCRYPTION_KEY_MESSAGE = ("pii_guard: the keyring holds no encryption key. Install it with "
+                             "`pii-guard postgres-keyring --grant <dbt role>` with "
+                             "DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY set; see the README, Encryption.")
 NO_KEY_MESSAGE = ("pii_guard: the keyring holds no HMAC key. Install it with "
                   "`pii-guard postgres-keyring install --grant <dbt role>`; see the README, Key setup.")
 
@@ -80,12 +101,24 @@ def _require_owned_by_keyholder(cursor: Any, schema: str) -> None:
                              f"{KEYHOLDER_ROLE}. Drop it (or find out who created it) before installing the keyring.")
 
 
-def install_keyring(connection: Any, key: bytes, grant_to: Sequence[str], schema: str = KEYRING_SCHEMA) -> None:
+def install_keyring(connection: Any, key: bytes, grant_to: Sequence[str], schema: str = KEYRING_SCHEMA,
+                    encryption_key: bytes | None = None, cleared_role: str = CLEARED_ROLE) -> None:
     """Create (or re-key) the keyring in ``schema`` and grant its functions to ``grant_to``.
 
     Runs in one transaction on ``connection`` (psycopg2), as a role that may
     create roles and schemas; nothing is left half-made on error.
+
+    ``encryption_key`` (32 bytes) replaces the keyring's encryption key; None
+    keeps the one stored (if any). encrypt_pii is granted to ``grant_to``,
+    decrypt_pii to ``grant_to`` and ``cleared_role`` (created NOLOGIN when
+    missing), and decrypts only for members of ``cleared_role``.
     """
+    if encryption_key is not None and len(encryption_key) != 32:
+        raise KeyringProblem("pii_guard: the encryption key must be 32 bytes (64 hex characters).")
+    if encryption_key is not None and encryption_key == key:
+        raise KeyringProblem("pii_guard: the encryption key is the HMAC key; use a separate key (`pii-guard keygen`).")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", cleared_role):
+        raise KeyringProblem(f"pii_guard: the cleared role must be a plain lower-case role name; got {cleared_role!r}.")
     if not KEYRING_SCHEMA_PATTERN.fullmatch(schema):
         raise KeyringProblem(f"pii_guard: the keyring schema must be {KEYRING_SCHEMA} or start with it "
                              f"(lower-case letters, digits, _), e.g. {KEYRING_SCHEMA}_dev; got {schema!r}.")
@@ -123,16 +156,169 @@ def install_keyring(connection: Any, key: bytes, grant_to: Sequence[str], schema
                 end
                 $function$""")
             cursor.execute(_pseudonymize_function_sql(pgcrypto, schema))
-            for function in functions:
+            _install_encryption(cursor, pgcrypto, schema, encryption_key, cleared_role)
+            for function in functions + encryption_functions(schema) + _gcm_helpers(schema):
                 cursor.execute(f"alter function {function} owner to {KEYHOLDER_ROLE}")
                 cursor.execute(f"revoke all on function {function} from public")
+            cursor.execute(f'grant usage on schema {schema} to "{cleared_role}"')
+            cursor.execute(f'grant execute on function {encryption_functions(schema)[1]} to "{cleared_role}"')
             for role in grant_to:
                 if _one(cursor, "select 1 from pg_roles where rolname = %s", [role]) is None:
                     raise KeyringProblem(f"pii_guard: the role {role!r} does not exist; create it or pass "
                                          "the role dbt connects as to --grant.")
                 cursor.execute(f'grant usage on schema {schema} to "{role}"')
-                for function in functions:
+                for function in functions + encryption_functions(schema):
                     cursor.execute(f'grant execute on function {function} to "{role}"')
+
+
+def _install_encryption(cursor: Any, pgcrypto: str, schema: str, encryption_key: bytes | None,
+                        cleared_role: str) -> None:
+    """The encryption key's table, AES-256-GCM over pgcrypto's AES, and
+    encrypt_pii / decrypt_pii (README, Encryption)."""
+    if _one(cursor, "select 1 from pg_roles where rolname = %s", [cleared_role]) is None:
+        cursor.execute(f"create role {cleared_role} nologin")
+    cursor.execute(f"create table if not exists {schema}.encryption_key "
+                   "(id integer primary key check (id = 1), key bytea not null check (length(key) = 32))")
+    cursor.execute(f"alter table {schema}.encryption_key owner to {KEYHOLDER_ROLE}")
+    cursor.execute(f"revoke all on {schema}.encryption_key from public")
+    if encryption_key is not None:
+        cursor.execute(f"truncate {schema}.encryption_key")
+        cursor.copy_expert(f"copy {schema}.encryption_key (id, key) from stdin", _copy_row(encryption_key))
+    helper = "language plpgsql immutable strict parallel safe set search_path = pg_catalog, pg_temp"
+    # GF(2^128) product of GCM (NIST SP 800-38D, algorithm 1): bit 0 is the
+    # leftmost bit, as get_bit numbers a bit string.
+    cursor.execute(f"""
+        create or replace function {schema}.gcm_gmul(x bit, y bit) returns bit {helper} as $function$
+        declare
+          z bit(128) := repeat('0', 128)::bit(128);
+          v bit(128) := y;
+          r bit(128) := ('11100001' || repeat('0', 120))::bit(128);
+        begin
+          for i in 0..127 loop
+            if get_bit(x, i) = 1 then z := z # v; end if;
+            if get_bit(v, 127) = 1 then v := (v >> 1) # r; else v := v >> 1; end if;
+          end loop;
+          return z;
+        end
+        $function$""")
+    # The tag: GHASH_H(ciphertext padded || 0^64 || bit length) XOR E(K, J0); no associated data.
+    cursor.execute(f"""
+        create or replace function {schema}.gcm_tag(h bytea, ej0 bytea, ciphertext bytea) returns bytea {helper}
+        as $function$
+        declare
+          hb bit(128) := ('x' || encode(h, 'hex'))::bit(128);
+          y bit(128) := repeat('0', 128)::bit(128);
+          padded bytea := ciphertext || decode(repeat('00', (16 - length(ciphertext) % 16) % 16), 'hex');
+          t bit(128);
+        begin
+          for i in 0..length(padded) / 16 - 1 loop
+            y := {schema}.gcm_gmul(y # ('x' || encode(substring(padded from 1 + 16 * i for 16), 'hex'))::bit(128), hb);
+          end loop;
+          y := {schema}.gcm_gmul(y # (repeat('0', 64)::bit(64) || (length(ciphertext)::bigint * 8)::bit(64))::bit(128), hb);
+          t := y # ('x' || encode(ej0, 'hex'))::bit(128);
+          return decode(lpad(to_hex(substring(t from 1 for 32)::bit(32)::integer), 8, '0')
+                     || lpad(to_hex(substring(t from 33 for 32)::bit(32)::integer), 8, '0')
+                     || lpad(to_hex(substring(t from 65 for 32)::bit(32)::integer), 8, '0')
+                     || lpad(to_hex(substring(t from 97 for 32)::bit(32)::integer), 8, '0'), 'hex');
+        end
+        $function$""")
+    # H = E(K, 0^128), E(K, J0) and the CTR keystream from inc32(J0), in one
+    # ECB call (each block enciphered on its own): J0 = iv || 0x00000001.
+    cursor.execute(f"""
+        create or replace function {schema}.gcm_keystream(aes_key bytea, iv bytea, blocks integer)
+        returns bytea {helper} as $function$
+        declare
+          input bytea := decode(repeat('00', 16), 'hex') || iv || int4send(1);
+        begin
+          for i in 0..blocks - 1 loop
+            input := input || iv || int4send(2 + i);
+          end loop;
+          return {pgcrypto}.encrypt(input, aes_key, 'aes-ecb/pad:none');
+        end
+        $function$""")
+    cursor.execute(f"""
+        create or replace function {schema}.gcm_seal(aes_key bytea, iv bytea, plaintext bytea) returns bytea {helper}
+        as $function$
+        declare
+          n integer := length(plaintext);
+          stream bytea := {schema}.gcm_keystream(aes_key, iv, (length(plaintext) + 15) / 16);
+          ciphertext bytea := plaintext;
+        begin
+          for i in 0..n - 1 loop
+            ciphertext := set_byte(ciphertext, i, get_byte(plaintext, i) # get_byte(stream, 32 + i));
+          end loop;
+          return iv || ciphertext || {schema}.gcm_tag(substring(stream from 1 for 16), substring(stream from 17 for 16), ciphertext);
+        end
+        $function$""")
+    cursor.execute(f"""
+        create or replace function {schema}.gcm_open(aes_key bytea, blob bytea) returns bytea {helper}
+        as $function$
+        declare
+          n integer := length(blob) - 28;
+          iv bytea;
+          ciphertext bytea;
+          stream bytea;
+          plaintext bytea;
+        begin
+          if n < 0 then
+            raise exception 'pii_guard.decrypt_pii: a value is too short to be a pii_guard ciphertext.';
+          end if;
+          iv := substring(blob from 1 for 12);
+          ciphertext := substring(blob from 13 for n);
+          stream := {schema}.gcm_keystream(aes_key, iv, (n + 15) / 16);
+          if {schema}.gcm_tag(substring(stream from 1 for 16), substring(stream from 17 for 16), ciphertext)
+             <> substring(blob from 13 + n for 16) then
+            raise exception 'pii_guard.decrypt_pii: a value failed authentication: it was encrypted under another key, or altered.';
+          end if;
+          plaintext := ciphertext;
+          for i in 0..n - 1 loop
+            plaintext := set_byte(plaintext, i, get_byte(ciphertext, i) # get_byte(stream, 32 + i));
+          end loop;
+          return plaintext;
+        end
+        $function$""")
+    cursor.execute(f"""
+        create or replace function {schema}.encrypt_pii(message text) returns text
+        language plpgsql volatile strict security definer
+        set search_path = pg_catalog, pg_temp
+        as $function$
+        declare
+          aes_key bytea;
+        begin
+          select k.key into aes_key from {schema}.encryption_key as k;
+          if aes_key is null then
+            raise exception '{NO_ENCRYPTION_KEY_MESSAGE}';
+          end if;
+          return translate(encode({schema}.gcm_seal(aes_key, {pgcrypto}.gen_random_bytes(12),
+                                                    convert_to(message, 'UTF8')), 'base64'), E'\n', '');
+        end
+        $function$""")
+    # session_user: inside a SECURITY DEFINER function current_user is the
+    # keyholder; the login role is who reads. Not cleared: NULL, key unread.
+    cursor.execute(f"""
+        create or replace function {schema}.decrypt_pii(ciphertext text) returns text
+        language plpgsql stable strict security definer
+        set search_path = pg_catalog, pg_temp
+        as $function$
+        declare
+          aes_key bytea;
+          blob bytea;
+        begin
+          if not pg_has_role(session_user, '{cleared_role}', 'member') then
+            return null;
+          end if;
+          select k.key into aes_key from {schema}.encryption_key as k;
+          if aes_key is null then
+            raise exception '{NO_ENCRYPTION_KEY_MESSAGE}';
+          end if;
+          begin
+            blob := decode(ciphertext, 'base64');
+          exception when others then
+            raise exception 'pii_guard.decrypt_pii: a value is not base64 text; it is not a pii_guard ciphertext.';
+          end;
+          return convert_from({schema}.gcm_open(aes_key, blob), 'UTF8');
+        end
+        $function$""")
 
 
 def _pseudonymize_function_sql(pgcrypto: str, schema: str) -> str:

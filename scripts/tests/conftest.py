@@ -21,7 +21,9 @@ def built_project(tmp_path_factory, dbt_packages) -> tuple[DbtProject, str]:
     """The whole integration project seeded and built with --debug, a fresh
     random key and --store-failures (every test's rows kept in the warehouse).
     Returns the project and dbt's console output."""
-    project = DbtProject(tmp_path_factory.mktemp("build"), key=secrets.token_hex(32))
+    # An encryption key too: the key-leak search looks for it (the plugin holds it).
+    project = DbtProject(tmp_path_factory.mktemp("build"), key=secrets.token_hex(32),
+                         extra_env={"DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY": secrets.token_hex(32)})
     seed = project.dbt("seed", debug=True)
     require_ok(seed, "dbt seed")
     build = project.dbt("build", "--store-failures", debug=True)
@@ -84,7 +86,8 @@ def built_project_spark(tmp_path_factory, dbt_packages, spark_build_processes):
     """The integration project seeded and built on a local SparkSession (dbt-spark's
     session method) with --debug and a fresh key, while spark_build_processes
     samples every command line on the machine. Returns the project and the console."""
-    project = DbtProject(tmp_path_factory.mktemp("build_spark"), key=secrets.token_hex(32), target="spark")
+    project = DbtProject(tmp_path_factory.mktemp("build_spark"), key=secrets.token_hex(32), target="spark",
+                         extra_env={"DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY": secrets.token_hex(32)})
     with spark_build_processes:
         seed = project.dbt("seed", debug=True)
         require_ok(seed, "dbt seed (spark)")

@@ -16,6 +16,7 @@ import runpy
 import pytest
 
 from dbt_harness import BUILDS, INTEGRATION
+from pii_guard.encryption import ENCRYPTION_KEY_ENV_VAR
 
 MACRO_TESTS = "main_macro_tests"
 
@@ -237,6 +238,17 @@ def key_forms(key: str) -> dict[str, bytes]:
     return forms
 
 
+def encryption_key_forms(hex_key: str | None) -> dict[str, bytes]:
+    """Every form in which the encryption key (64 hex characters) could leak."""
+    if not hex_key:
+        return {}
+    raw = bytes.fromhex(hex_key)
+    return {"encryption key": hex_key.lower().encode(), "encryption key HEX": hex_key.upper().encode(),
+            "encryption key bytes": raw, "encryption key base64": base64.b64encode(raw),
+            "encryption key as DuckDB text": "".join(
+                chr(b) if 0x20 <= b < 0x7F and b not in (0x5C, 0x27) else f"\\x{b:02X}" for b in raw).encode()}
+
+
 # Where each engine's warehouse lives, and the SQL its debug log must show.
 WAREHOUSE_FILES = {
     "duckdb": lambda project: [project.database],
@@ -262,7 +274,9 @@ def test_debug_build_leaves_no_trace_of_the_key(request, engine):
     haystacks = {str(p): p.read_bytes() for p in files + warehouse}
     haystacks["console"] = console.encode()
     leaks = [(where, form) for where, data in haystacks.items()
-             for form, needle in key_forms(project.key).items() if needle in data]
+             for form, needle in {**key_forms(project.key),
+                                  **encryption_key_forms(project.extra_env.get(ENCRYPTION_KEY_ENV_VAR))}.items()
+             if needle in data]
     assert leaks == []
     # The debug log really is verbose: it holds the SQL that ran.
     assert KEY_REFERENCE[engine] in haystacks[str(project.log_path / "dbt.log")]

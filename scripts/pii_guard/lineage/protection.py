@@ -38,6 +38,11 @@ POSTGRES_KEYRING_FUNCTION = ("pii_guard_keyring", "hmac_sha256_hex")
 KEYRING_SCHEMA_PATTERN = re.compile(r"pii_guard_keyring[a-z0-9_]*")
 DUCKDB_PSEUDONYMIZE_FUNCTION = "pii_guard_pseudonymize_int"
 POSTGRES_PSEUDONYMIZE_FUNCTION = ("pii_guard_keyring", "pseudonymize_int")
+# encrypt_pii: the DuckDB plugin's function, the keyring's, and Spark's key
+# reference (README, Encryption). decrypt_pii is never protection.
+DUCKDB_ENCRYPT_FUNCTION = "pii_guard_encrypt"
+POSTGRES_ENCRYPT_FUNCTION = ("pii_guard_keyring", "encrypt_pii")
+SPARK_ENCRYPTION_KEY_REFERENCE = "${env:DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY}"
 PSEUDONYMIZE_DOMAIN = "pii_guard.pseudonymize_int.v1:"
 PSEUDONYMIZE_WALK_STEPS = 127  # sequence(0, 127): 128 Feistel applications at most
 PSEUDONYMIZE_ROUNDS = 7  # sequence(0, 7): 8 rounds
@@ -386,8 +391,52 @@ def _is_redact(node: exp.Expression) -> bool:
         isinstance(b.this, exp.Boolean) and not b.this.this for b in ifs)
 
 
+def _is_encryption(node: exp.Expression) -> bool:
+    """encrypt_pii as each engine compiles it: DuckDB's pii_guard_encrypt(x),
+    PostgreSQL's pii_guard_keyring.encrypt_pii(x), Spark's
+    base64(aes_encrypt(encode(x, 'UTF-8'), <key>, 'GCM', ...)) whose key reads
+    only the encryption key's environment reference (no column).
+
+    >>> import sqlglot
+    >>> _is_encryption(sqlglot.parse_one("pii_guard_keyring.encrypt_pii(email)", read="postgres"))
+    True
+    >>> _is_encryption(sqlglot.parse_one("base64(aes_encrypt(encode(x, 'UTF-8'), unhex('00'), 'GCM'))", read="spark"))
+    False
+    """
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower() == DUCKDB_ENCRYPT_FUNCTION and len(node.expressions) == 1
+    call = _is_keyring_call(node, POSTGRES_ENCRYPT_FUNCTION)
+    if call is not None:
+        return len(call.expressions) == 1
+    if isinstance(node, exp.ToBase64) and isinstance(node.this, exp.Anonymous) \
+            and node.this.name.lower() == "aes_encrypt" and len(node.this.expressions) >= 3:
+        key, mode = node.this.expressions[1], node.this.expressions[2]
+        strings = {s.name for s in key.find_all(exp.Literal, exp.RawString)}
+        return (isinstance(mode, exp.Literal) and mode.name.upper() == "GCM"
+                and SPARK_ENCRYPTION_KEY_REFERENCE in strings and key.find(exp.Column) is None)
+    return False
+
+
+DECRYPT_FUNCTIONS = ("pii_guard_decrypt", "aes_decrypt", "try_aes_decrypt")
+
+
+def is_decryption(node: exp.Expression) -> bool:
+    """decrypt_pii as each engine compiles it (DuckDB's pii_guard_decrypt,
+    the keyring's decrypt_pii, Spark's aes_decrypt), or any AES decryption:
+    its output is the PII again, whatever protected its input.
+
+    >>> import sqlglot
+    >>> is_decryption(sqlglot.parse_one("pii_guard_keyring_dev.decrypt_pii(c)", read="postgres"))
+    True
+    """
+    if isinstance(node, exp.Anonymous) and node.name.lower() in DECRYPT_FUNCTIONS:
+        return True
+    return _is_keyring_call(node, ("pii_guard_keyring", "decrypt_pii")) is not None
+
+
 RECOGNIZERS = (
     ("redact", _is_redact),
+    ("encrypt_pii", _is_encryption),
     ("hash_pii", is_keyed_hmac),  # also surrogate_key: the same keyed HMAC
     ("shift_date", _is_shift),
     ("pseudonymize_int", _is_pseudonymize_int),
@@ -398,7 +447,7 @@ RECOGNIZERS = (
     ("generalize_date", _is_date_generalization),
 )
 RECOGNIZED_TYPES = (exp.Case, exp.SHA2, exp.Anonymous, exp.Dot, exp.Add, exp.DateAdd, exp.DPipe, exp.Concat,
-                    exp.RegexpExtract, exp.Bracket, exp.DateTrunc, exp.TimestampTrunc, exp.Reduce)
+                    exp.RegexpExtract, exp.Bracket, exp.DateTrunc, exp.TimestampTrunc, exp.Reduce, exp.ToBase64)
 
 
 def protecting_macro(node: exp.Expression) -> str | None:

@@ -30,7 +30,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 from sqlglot.schema import MappingSchema
 
-from pii_guard.lineage.protection import function_name, protecting_macro, unwrap_casts, weak_hash
+from pii_guard.lineage.protection import function_name, is_decryption, protecting_macro, unwrap_casts, weak_hash
 
 Relation = tuple[str, ...]
 DIRECT = "direct"
@@ -326,6 +326,11 @@ class _Tracer:
     # -- expressions ----------------------------------------------------------
 
     def deps(self, node: exp.Expression, scope: Scope) -> frozenset[Dependency]:
+        if is_decryption(node):
+            # Fail closed: the plaintext is PII that an upstream model protected
+            # (encrypt_pii), and which PII the checker does not follow across it.
+            raise Unresolved(f"decrypts (`{node.sql(self.dialect)[:80]}`): decrypt_pii's output is PII again, "
+                             "so a model that decrypts is never verified as safe")
         macro = protecting_macro(node)
         if macro is not None:
             return _relabel(self._children(node, scope), f"protected by {macro}")
