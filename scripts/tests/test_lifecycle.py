@@ -208,3 +208,40 @@ def test_bad_declarations_stop_compilation_with_one_clear_error(seeded_lifecycle
     assert "README, 'The data subject's lifecycle'" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert not project.query("select 1 from information_schema.tables where table_name = 'stg_people'")
+
+
+def _test_on_people(project: DbtProject, arguments: dict) -> None:
+    """Adds no_pii_past_retention with `arguments` to the raw people seed."""
+    path = project.project_dir / SEEDS_YML
+    properties = yaml.safe_load(path.read_text())
+    properties["seeds"][0]["data_tests"] = [{"pii_guard.no_pii_past_retention": {"arguments": arguments}}]
+    path.write_text(yaml.safe_dump(properties, sort_keys=False))
+
+
+def test_the_retention_test_reads_pii_columns_from_the_yml(lifecycle_project):
+    # On the raw seed every PII column is still there: Cy and Fay are past retention.
+    project = lifecycle_project()
+    _test_on_people(project, {"column": "created_at", "days": 365})
+    result = project.dbt("build", "--select", "people")
+    assert result.returncode == 1
+    assert "FAIL 2 pii_guard_no_pii_past_retention_people" in result.stdout, result.stdout[-3000:]
+    # The failing rows name the columns holding PII, never the values.
+    failures = project.dbt("test", "--select", "people", "--store-failures")
+    assert failures.returncode == 1
+    names, rows = project._run("select * from main_dbt_test__audit.pii_guard_no_pii_past_retention_people_created_at__365")
+    assert [name.lower() for name in names] == ["non_null_pii"]
+    assert sorted(rows) == [("person_id, email, full_name",)] * 2
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"column": "created_at", "days": "a year"}, "days must be a whole number of days, 0 or more; got a year."),
+    ({"column": "created_at", "days": 30, "as_of": "June 30"}, "as_of must be a date written YYYY-MM-DD"),
+    ({"column": "created_at", "days": 30, "pii_columns": "email"}, "pii_columns must be a non-empty list of column names"),
+    ({"days": 30}, "column must name the model's date or timestamp column"),
+])
+def test_the_retention_test_rejects_bad_arguments(lifecycle_project, arguments, message):
+    project = lifecycle_project()
+    _test_on_people(project, arguments)
+    result = project.dbt("build", "--select", "people")
+    assert result.returncode != 0
+    assert "pii_guard.no_pii_past_retention: " + message in result.stdout, result.stdout[-3000:]
