@@ -52,7 +52,7 @@
     {%- endif -%}
     {%- if declared_lifecycle.retention is not none -%}
       {%- do conditions.append(pii_guard.lifecycle_retention_sql(declared_lifecycle.retention, outer)) -%}
-      {%- if declared_lifecycle.retention.action == 'remove' and 'pii_guard.retained(' not in (model.get('raw_code') or '') | replace(' ', '') -%}
+      {%- if declared_lifecycle.retention.action == 'remove' and 'pii_guard.retained(' not in ((model.get('raw_code') if model is defined and model is mapping else none) or '') | replace(' ', '') -%}
         {%- do lifecycle_problems.append('meta pii_guard.retention.action is remove, but the model does not filter its rows: add where {{ pii_guard.retained(<the same relation>) }} (rows past retention would only have their PII nullified)') -%}
       {%- endif -%}
     {%- endif -%}

@@ -245,3 +245,38 @@ def test_the_retention_test_rejects_bad_arguments(lifecycle_project, arguments, 
     result = project.dbt("build", "--select", "people")
     assert result.returncode != 0
     assert "pii_guard.no_pii_past_retention: " + message in result.stdout, result.stdout[-3000:]
+
+
+CONSENT_SOURCE = """version: 2
+sources:
+  - name: raw
+    schema: "{{ target.schema }}"
+    tables:
+      - name: consents
+        columns:
+          - name: subject_id
+            config: {meta: {pii: true, pii_type: customer_id}}
+          - name: purpose
+            config: {meta: {pii: false}}
+          - name: granted
+            config: {meta: {pii: false}}
+"""
+
+
+def test_a_consent_source_needs_no_depends_on_hint(lifecycle_project):
+    project = lifecycle_project(lambda declared: declared["consent"].update(relation="source('raw', 'consents')"),
+                                staging="select {{ pii_guard.protected_select(ref('people')) }}\nfrom {{ ref('people') }}\n")
+    (project.project_dir / "models" / "_sources.yml").write_text(CONSENT_SOURCE)
+    require_ok(project.dbt("seed"), "dbt seed")
+    require_ok(project.dbt("build", "--exclude", "resource_type:seed"), "dbt build")
+    _, rows = by_city(project)
+    assert {city for city, row in rows.items() if row["email"] is not None} == KEPT
+    checked = check(project)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_consent_ref_without_the_depends_on_hint_stops_with_the_hint(lifecycle_project):
+    project = lifecycle_project(staging="select {{ pii_guard.protected_select(ref('people')) }}\nfrom {{ ref('people') }}\n")
+    result = project.dbt("build")
+    assert result.returncode == 1
+    assert "-- depends_on: {{ ref('consents') }}" in result.stdout
