@@ -96,6 +96,7 @@ def test_pii_of_rows_without_consent_or_past_retention_is_null_and_the_schema_ke
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+@pytest.mark.parametrize("lifecycle_project", ["duckdb", "postgres", "spark"], indirect=True)
 def test_the_retention_test_counts_rows_past_retention_that_still_hold_pii(lifecycle_project):
     # Without the retention declaration, the two consented rows past retention keep their PII.
     project = lifecycle_project(lambda declared: declared.pop("retention"))
