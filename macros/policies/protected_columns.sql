@@ -1,15 +1,22 @@
 {#- What protected_select and build_safe_copy share: the protected select list
     of a relation from its yml declarations, and every reason it cannot be
-    made, as {'select_list': ['<sql> as <name>', ...], 'problems': [...]}.
+    made, as {'select_list': ['<sql> as <name>', ...], 'problems': [...],
+    'lifecycle_problems': [...]}.
     Problems are returned, not raised, so callers can name all of them at
     once (build_safe_copy: over every source, before writing anything).
 
     The columns come from the warehouse when the relation exists, else from
-    the yml (a column's data_type, when declared, stands for its type). -#}
-{% macro protected_columns(relation) -%}
+    the yml (a column's data_type, when declared, stands for its type).
+
+    lifecycle: also apply the relation's consent and retention (meta
+    pii_guard, see lifecycle_policy): every PII column's treatment becomes
+    `case when <consented> and <within retention> then <treatment> end`.
+    protected_select does; build_safe_copy does not (yet). -#}
+{% macro protected_columns(relation, lifecycle=false) -%}
   {%- set described = pii_guard.declared_columns(relation) -%}
-  {%- if not described.nodes -%}
-    {{ return({'select_list': [], 'problems': ['no source, seed or model of this project describes the relation, so no yml says how to protect its columns: declare it (a source table or a model with columns) and classify every column']}) }}
+  {%- set nodes = described.nodes -%}
+  {%- if not nodes -%}
+    {{ return({'select_list': [], 'lifecycle_problems': [], 'problems': ['no source, seed or model of this project describes the relation, so no yml says how to protect its columns: declare it (a source table or a model with columns) and classify every column']}) }}
   {%- endif -%}
   {%- set declared = described.columns -%}
 
@@ -28,6 +35,22 @@
 
   {%- set problems = [] -%}
   {%- set select_list = [] -%}
+  {%- set conditions = [] -%}
+  {%- set lifecycle_problems = [] -%}
+  {%- if lifecycle -%}
+    {%- set declared_lifecycle = pii_guard.lifecycle_policy(relation, nodes, names) -%}
+    {%- do lifecycle_problems.extend(declared_lifecycle.problems) -%}
+    {%- set outer = pii_guard.lifecycle_outer_name(relation) -%}
+    {%- if declared_lifecycle.consent is not none -%}
+      {%- do conditions.append(pii_guard.lifecycle_consent_sql(declared_lifecycle.consent, outer)) -%}
+    {%- endif -%}
+    {%- if declared_lifecycle.retention is not none -%}
+      {%- do conditions.append(pii_guard.lifecycle_retention_sql(declared_lifecycle.retention, outer)) -%}
+      {%- if declared_lifecycle.retention.action == 'remove' and 'pii_guard.retained(' not in ((model.get('raw_code') if model is defined and model is mapping else none) or '') | replace(' ', '') -%}
+        {%- do lifecycle_problems.append('meta pii_guard.retention.action is remove, but the model does not filter its rows: add where {{ pii_guard.retained(<the same relation>) }} (rows past retention would only have their PII nullified)') -%}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endif -%}
   {%- for column in columns -%}
     {%- set declaration = declared.get(column.name | lower) -%}
     {%- if declaration is none -%}
@@ -38,7 +61,8 @@
       {%- if treated.problem -%}
         {%- do problems.append(column.name ~ ' ' ~ treated.problem) -%}
       {%- elif treated.sql is not none -%}
-        {%- do select_list.append(treated.sql ~ ' as ' ~ pii_guard.column_identifier(column.name)) -%}
+        {%- set sql = ('case when ' ~ conditions | join(' and ') ~ ' then ' ~ treated.sql ~ ' end') if conditions and policy.pii else treated.sql -%}
+        {%- do select_list.append(sql ~ ' as ' ~ pii_guard.column_identifier(column.name)) -%}
       {%- endif -%}
     {%- endif -%}
   {%- endfor -%}
@@ -48,7 +72,7 @@
   {%- if columns and not select_list and not problems -%}
     {%- do problems.append('every column is dropped, so there is nothing to select: keep at least one column (a treatment other than drop)') -%}
   {%- endif -%}
-  {{ return({'select_list': select_list, 'problems': problems}) }}
+  {{ return({'select_list': select_list, 'problems': problems, 'lifecycle_problems': lifecycle_problems}) }}
 {%- endmacro %}
 
 {#- The yml declarations of a relation's columns, as {'nodes': the nodes

@@ -8,6 +8,12 @@
     declaration that names no usable treatment stops compilation, all of them
     named in one error.
 
+    The relation's lifecycle (meta pii_guard: consent and retention; README,
+    'The data subject's lifecycle') applies too: every PII column of a row
+    whose subject has not consented, or which is past retention, is NULL.
+    The model's FROM must then name the relation without an alias (the
+    consent check refers to it by its name).
+
     The columns come from the warehouse when the relation exists, else from
     the yml (then a column's data_type, when declared, stands for its type).
 
@@ -24,9 +30,12 @@
 {% macro default__protected_select(relation) -%}
   {#- Parsing renders the model only to find its refs and sources. -#}
   {%- if not execute -%}{{ return('null as pii_guard_parse_placeholder') }}{%- endif -%}
-  {%- set protected = pii_guard.protected_columns(relation) -%}
-  {%- if protected.problems -%}
-    {{ exceptions.raise_compiler_error('pii_guard.protected_select(' ~ relation ~ '): ' ~ pii_guard.policy_problems_message(protected.problems)) }}
+  {%- set protected = pii_guard.protected_columns(relation, lifecycle=true) -%}
+  {%- if protected.problems or protected.lifecycle_problems -%}
+    {%- set messages = [] -%}
+    {%- if protected.problems -%}{%- do messages.append(pii_guard.policy_problems_message(protected.problems)) -%}{%- endif -%}
+    {%- if protected.lifecycle_problems -%}{%- do messages.append(pii_guard.lifecycle_problems_message(protected.lifecycle_problems)) -%}{%- endif -%}
+    {{ exceptions.raise_compiler_error('pii_guard.protected_select(' ~ relation ~ '): ' ~ messages | join(' ')) }}
   {%- endif -%}
   {{ return(protected.select_list | join(',\n    ')) }}
 {%- endmacro %}
