@@ -3,6 +3,7 @@
 
       meta:
         pii_guard:
+          subject: person_id      # the data subject's column (consent's default; erasure)
           consent: {relation: "ref('consents')", subject: person_id, purpose: analytics,
                     subject_column: subject_id, purpose_column: purpose, granted_column: granted}
           retention: {days: 365, column: created_at, action: nullify, as_of: "2024-06-30"}
@@ -26,16 +27,24 @@
       {%- do meta.update({'pii_guard': node_meta.get('pii_guard')}) -%}
     {%- endif -%}
   {%- endfor -%}
-  {%- set result = {'consent': none, 'retention': none, 'problems': []} -%}
+  {%- set result = {'consent': none, 'retention': none, 'subject': none, 'problems': []} -%}
   {%- set declared = meta.get('pii_guard') -%}
   {%- if declared is none -%}{{ return(result) }}{%- endif -%}
   {%- if declared is not mapping -%}
     {%- do result.problems.append('meta pii_guard must be a mapping with consent and/or retention; got ' ~ tojson(declared)) -%}
     {{ return(result) }}
   {%- endif -%}
-  {%- for key in declared.keys() if key not in ['consent', 'retention'] -%}
-    {%- do result.problems.append('meta pii_guard has the unknown key ' ~ key ~ ' (known: consent, retention)') -%}
+  {%- for key in declared.keys() if key not in ['subject', 'consent', 'retention'] -%}
+    {%- do result.problems.append('meta pii_guard has the unknown key ' ~ key ~ ' (known: subject, consent, retention)') -%}
   {%- endfor -%}
+  {%- set subject = declared.get('subject') -%}
+  {%- if subject is not none -%}
+    {%- if subject is not string or subject | lower not in names -%}
+      {%- do result.problems.append('meta pii_guard.subject must name a column of the relation (the column identifying the data subject, compared with the forget list); got ' ~ tojson(subject)) -%}
+    {%- else -%}
+      {%- do result.update({'subject': subject}) -%}
+    {%- endif -%}
+  {%- endif -%}
 
   {%- set consent = declared.get('consent') -%}
   {%- if consent is not none -%}
@@ -53,7 +62,7 @@
         {%- do result.problems.append("meta pii_guard.consent.relation must be \"ref('<model or seed>')\" or \"source('<source>', '<table>')\"; got " ~ tojson(consent.get('relation'))) -%}
         {%- set bad.found = true -%}
       {%- endif -%}
-      {%- set subject = consent.get('subject') -%}
+      {%- set subject = consent.get('subject', declared.get('subject')) -%}
       {%- if subject is not string or subject | lower not in names -%}
         {%- do result.problems.append('meta pii_guard.consent.subject must name a column of the relation (the data subject, compared with the consent relation\'s subject_column); got ' ~ tojson(subject)) -%}
         {%- set bad.found = true -%}

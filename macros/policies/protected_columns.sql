@@ -9,8 +9,9 @@
     the yml (a column's data_type, when declared, stands for its type).
 
     lifecycle: also apply the relation's consent and retention (meta
-    pii_guard, see lifecycle_policy): every PII column's treatment becomes
-    `case when <consented> and <within retention> then <treatment> end`.
+    pii_guard, see lifecycle_policy) and the forget list (var
+    pii_guard_forget_list): every PII column's treatment becomes
+    `case when <consented> and <within retention> and <not forgotten> then <treatment> end`.
     protected_select does; build_safe_copy does not (yet). -#}
 {% macro protected_columns(relation, lifecycle=false) -%}
   {%- set described = pii_guard.declared_columns(relation) -%}
@@ -43,6 +44,16 @@
     {%- set outer = pii_guard.lifecycle_outer_name(relation) -%}
     {%- if declared_lifecycle.consent is not none -%}
       {%- do conditions.append(pii_guard.lifecycle_consent_sql(declared_lifecycle.consent, outer)) -%}
+    {%- endif -%}
+    {%- set forget = pii_guard.forget_list() -%}
+    {%- if forget is not none and declared_lifecycle.subject is not none -%}
+      {%- do conditions.append(pii_guard.forget_list_sql(forget, declared_lifecycle.subject, outer)) -%}
+    {%- elif forget is not none and not declared_lifecycle.problems -%}
+      {%- for column in declared.values() if pii_guard.is_pii_column(column) -%}
+        {%- if loop.first -%}
+          {%- do lifecycle_problems.append('a forget list is declared (var pii_guard_forget_list) but the relation names no subject column, so a forgotten subject\'s PII would pass: add meta pii_guard.subject (the column identifying the data subject)') -%}
+        {%- endif -%}
+      {%- endfor -%}
     {%- endif -%}
     {%- if declared_lifecycle.retention is not none -%}
       {%- do conditions.append(pii_guard.lifecycle_retention_sql(declared_lifecycle.retention, outer)) -%}

@@ -1,6 +1,7 @@
 """The ``pii-guard`` command: ``keygen`` for a new key, ``hash`` for the
 pseudonym a value gets (to find a data subject's rows), ``check`` and
-``explain`` for PII lineage, ``classify`` for proposals for unclassified columns.
+``explain`` for PII lineage, ``classify`` for proposals for unclassified columns,
+``erase`` for the right to be forgotten.
 
 >>> build_parser().parse_args(["hash", "--normalize", "email", "a@b.co"]).values
 ['a@b.co']
@@ -243,6 +244,51 @@ def _classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _erase(args: argparse.Namespace) -> int:
+    import json
+    import shutil
+    import subprocess
+
+    from pii_guard.lineage.erasure import erasure_plan
+    from pii_guard.lineage.errors import InputError
+    from pii_guard.lineage.pipeline import trace_project
+    from pii_guard.lineage.project import load_project
+
+    manifest, catalog, project_dir = _lineage_inputs(args)
+    project = load_project(manifest, catalog, project_dir)
+    plan = erasure_plan(project, trace_project(project))
+    if not plan.origins:
+        raise InputError("no source or seed declares its data subject, so there is nothing to erase from: "
+                         "add meta pii_guard: {subject: <column>} to each raw relation holding PII "
+                         "(README, 'Erasure').")
+    print(f"pii-guard erase: {len(plan.relations)} stored relation(s) hold PII of "
+          f"{', '.join(o.node for o in plan.origins)}", file=sys.stderr)
+    for uid, reason in sorted(plan.not_erasable.items()):
+        print(f"pii-guard erase: NOT ERASABLE {uid}: {reason}", file=sys.stderr)
+    if args.plan:
+        print(json.dumps(plan.as_args()["plan"], indent=2))
+        return 1 if plan.not_erasable else 0
+    dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt")
+    if dbt is None:
+        raise InputError("dbt is not installed where pii-guard runs: install pii_guard with your adapter's extra "
+                         "(e.g. pip install 'pii_guard[duckdb]'), or print the plan with --plan and pass it to "
+                         "`dbt run-operation pii_guard.erase_subjects --args`.")
+    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    operation_args = plan.as_args()
+    operation_args["dry_run"] = args.dry_run
+    command = [dbt, "--no-use-colors", "run-operation", "pii_guard.erase_subjects",
+               "--args", json.dumps(operation_args), "--project-dir", str(project_dir), *dbt_args]
+    completed = subprocess.run(command, cwd=project_dir, capture_output=True, text=True)
+    for line in completed.stdout.splitlines():
+        if "pii_guard erase" in line:  # the operation's report: relations, counts, columns; never values
+            print(line[line.index("pii_guard erase"):])
+    if completed.returncode != 0:
+        print(completed.stdout[-4000:] + completed.stderr[-2000:], file=sys.stderr)
+        print(f"pii-guard erase: dbt run-operation failed ({completed.returncode}); see above", file=sys.stderr)
+        return 2
+    return 1 if plan.not_erasable else 0
+
+
 def _add_lineage_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
     parser.add_argument("--manifest", help="manifest.json from `dbt compile` (default: <project-dir>/target/manifest.json)")
@@ -322,6 +368,19 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--format", choices=["text", "json", "yaml-patch"], default="text")
     classify.add_argument("--output", help="write the report or patch here instead of standard output")
     classify.set_defaults(run=_classify)
+
+    erase = commands.add_parser(
+        "erase", help="erase the PII of every subject on the forget list (var pii_guard_forget_list) from "
+                      "every table, incremental model and snapshot that holds it, found from the column "
+                      "lineage; run after `dbt build`, then `dbt test` runs the proof")
+    _add_lineage_inputs(erase)
+    erase.add_argument("--dry-run", action="store_true",
+                       help="count the rows each relation would have erased, change nothing")
+    erase.add_argument("--plan", action="store_true",
+                       help="print the plan (relations, keys, columns) as JSON and stop; runs no dbt")
+    erase.add_argument("dbt_args", nargs=argparse.REMAINDER, metavar="-- DBT_ARGS",
+                       help="passed to dbt run-operation, e.g. -- --target prod --profiles-dir ~/.dbt")
+    erase.set_defaults(run=_erase)
 
     explain = commands.add_parser("explain", help="print the upstream lineage of one column, MODEL.COLUMN")
     explain.add_argument("target", metavar="MODEL.COLUMN")

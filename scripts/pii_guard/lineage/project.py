@@ -46,6 +46,8 @@ class Node:
     tags: list[str] = field(default_factory=list)
     fqn: list[str] = field(default_factory=list)
     package: str = ""
+    # The column naming the data subject (yml meta pii_guard.subject): erasure finds rows by it.
+    subject: str | None = None
 
 
 @dataclass
@@ -224,6 +226,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
             tags=list(item.get("tags") or config.get("tags") or []),
             fqn=list(item.get("fqn") or []),
             package=item.get("package_name") or "",
+            subject=_subject(item, config),
         )
     if problems:
         raise InputError(declaration_error(problems))
@@ -267,7 +270,17 @@ def _by_relation(nodes: dict[str, Node]) -> dict[tuple[str, ...], str]:
             continue
         primary = chosen.setdefault(node.relation, uid)
         nodes[primary].pii_columns |= node.pii_columns
+        nodes[primary].subject = nodes[primary].subject or node.subject
     return chosen
+
+
+def _subject(item: dict[str, Any], config: dict[str, Any]) -> str | None:
+    """The data subject's column, lower-cased, from meta pii_guard.subject (README, Erasure)."""
+    for meta in (config.get("meta"), item.get("meta")):
+        declared = (meta or {}).get("pii_guard") if isinstance(meta, dict) else None
+        if isinstance(declared, dict) and isinstance(declared.get("subject"), str) and declared["subject"].strip():
+            return declared["subject"].strip().lower()
+    return None
 
 
 def _exact_columns(item: dict[str, Any], kind: str, config: dict[str, Any], columns: dict[str, Any],

@@ -19,8 +19,10 @@ as unresolved, never as clean.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pii_guard.lineage.project import Project
-from pii_guard.lineage.trace import ModelTrace
+from pii_guard.lineage.trace import Dependency, ModelTrace
 
 Column = tuple[str, str]  # (unique_id, column)
 Flows = dict[Column, dict[Column, tuple[Column | None, str]]]
@@ -29,8 +31,11 @@ UNKNOWN = "*"
 
 
 def propagate(declared: set[Column], traces: dict[str, ModelTrace], order: list[str], project: Project,
-              unresolved: set[str] | frozenset[str] = frozenset()) -> Flows:
-    """origin -> (previous hop, transform) for every column that carries PII."""
+              unresolved: set[str] | frozenset[str] = frozenset(),
+              passes: Callable[[Dependency], bool] = lambda dependency: dependency.passes_value) -> Flows:
+    """origin -> (previous hop, transform) for every column that carries PII.
+    `passes`: which dependencies carry an origin on (by default the ones that
+    pass its value; erasure follows protected forms too)."""
     flows: Flows = {column: {column: (None, "declared PII")} for column in declared}
     for uid in unresolved:
         flows[(uid, UNKNOWN)] = {(uid, UNKNOWN): (None, "could not be analysed")}
@@ -47,7 +52,7 @@ def propagate(declared: set[Column], traces: dict[str, ModelTrace], order: list[
             continue
         # Sorted: the first origin found, and so the path reported, must not depend on hashing.
         edges = [((uid, output), dep) for output, deps in trace.columns.items()
-                 for dep in sorted(deps, key=lambda d: (d.relation, d.column, d.transform)) if dep.passes_value]
+                 for dep in sorted(deps, key=lambda d: (d.relation, d.column, d.transform)) if passes(dep)]
         changed = True
         while changed:  # a model that reads itself ({{ this }}) needs more than one pass
             changed = False
