@@ -135,6 +135,8 @@ def read_spark_tables(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]
     touches Spark's single-user Derby metastore."""
     with duckdb.connect() as connection:
         for table in sorted(warehouse.glob("*.db/*/")):
+            if not any(table.glob("*.parquet")):
+                continue  # an empty table (Spark writes no file for no rows)
             schema = table.parent.name.removesuffix(".db")
             connection.execute(f'create schema if not exists "{schema}"')
             connection.execute(f'create view "{schema}"."{table.name}" as '
