@@ -155,7 +155,9 @@ def test_consented_filters_rows_in_a_where_clause(lifecycle_project):
 # (what is wrong, the edit of meta pii_guard, what the one error says)
 DENIED = [
     ("unknown top-level key", lambda d: d.update(erasure={"days": 1}),
-     "meta pii_guard has the unknown key erasure (known: consent, retention)"),
+     "meta pii_guard has the unknown key erasure (known: subject, consent, retention)"),
+    ("subject not a column", lambda d: d.update(subject="customer"),
+     'meta pii_guard.subject must name a column of the relation (the column identifying the data subject, compared with the forget list); got "customer"'),
     ("unknown retention key", lambda d: d["retention"].update(keep_days=3),
      "meta pii_guard.retention has the unknown key keep_days"),
     ("non-integer days", lambda d: d["retention"].update(days="365d"),
