@@ -1,7 +1,8 @@
 {#- What protected_select and build_safe_copy share: the protected select list
     of a relation from its yml declarations, and every reason it cannot be
     made, as {'select_list': ['<sql> as <name>', ...], 'problems': [...],
-    'lifecycle_problems': [...]}.
+    'lifecycle_problems': [...], 'remove_unless': the condition rows must
+    meet to be kept (retention action remove), or none}.
     Problems are returned, not raised, so callers can name all of them at
     once (build_safe_copy: over every source, before writing anything).
 
@@ -12,7 +13,7 @@
     pii_guard, see lifecycle_policy) and the forget list (var
     pii_guard_forget_list): every PII column's treatment becomes
     `case when <consented> and <within retention> and <not forgotten> then <treatment> end`.
-    protected_select does; build_safe_copy does not (yet). -#}
+    protected_select and build_safe_copy do. -#}
 {% macro protected_columns(relation, lifecycle=false) -%}
   {%- set described = pii_guard.declared_columns(relation) -%}
   {%- set nodes = described.nodes -%}
@@ -38,6 +39,7 @@
   {%- set select_list = [] -%}
   {%- set conditions = [] -%}
   {%- set lifecycle_problems = [] -%}
+  {%- set row_filter = namespace(sql=none) -%}
   {%- if lifecycle -%}
     {%- set declared_lifecycle = pii_guard.lifecycle_policy(relation, nodes, names) -%}
     {%- do lifecycle_problems.extend(declared_lifecycle.problems) -%}
@@ -57,8 +59,8 @@
     {%- endif -%}
     {%- if declared_lifecycle.retention is not none -%}
       {%- do conditions.append(pii_guard.lifecycle_retention_sql(declared_lifecycle.retention, outer)) -%}
-      {%- if declared_lifecycle.retention.action == 'remove' and 'pii_guard.retained(' not in ((model.get('raw_code') if model is defined and model is mapping else none) or '') | replace(' ', '') -%}
-        {%- do lifecycle_problems.append('meta pii_guard.retention.action is remove, but the model does not filter its rows: add where {{ pii_guard.retained(<the same relation>) }} (rows past retention would only have their PII nullified)') -%}
+      {%- if declared_lifecycle.retention.action == 'remove' -%}
+        {%- set row_filter.sql = conditions[-1] -%}
       {%- endif -%}
     {%- endif -%}
   {%- endif -%}
@@ -83,7 +85,7 @@
   {%- if columns and not select_list and not problems -%}
     {%- do problems.append('every column is dropped, so there is nothing to select: keep at least one column (a treatment other than drop)') -%}
   {%- endif -%}
-  {{ return({'select_list': select_list, 'problems': problems, 'lifecycle_problems': lifecycle_problems}) }}
+  {{ return({'select_list': select_list, 'problems': problems, 'lifecycle_problems': lifecycle_problems, 'remove_unless': row_filter.sql}) }}
 {%- endmacro %}
 
 {#- The yml declarations of a relation's columns, as {'nodes': the nodes

@@ -31,6 +31,9 @@
   {#- Parsing renders the model only to find its refs and sources. -#}
   {%- if not execute -%}{{ return('null as pii_guard_parse_placeholder') }}{%- endif -%}
   {%- set protected = pii_guard.protected_columns(relation, lifecycle=true) -%}
+  {%- if protected.remove_unless is not none and 'pii_guard.retained(' not in ((model.get('raw_code') if model is defined and model is mapping else none) or '') | replace(' ', '') -%}
+    {%- do protected.lifecycle_problems.append('meta pii_guard.retention.action is remove, but the model does not filter its rows: add where {{ pii_guard.retained(<the same relation>) }} (rows past retention would only have their PII nullified)') -%}
+  {%- endif -%}
   {%- if protected.problems or protected.lifecycle_problems -%}
     {%- set messages = [] -%}
     {%- if protected.problems -%}{%- do messages.append(pii_guard.policy_problems_message(protected.problems)) -%}{%- endif -%}

@@ -2,7 +2,10 @@
     schema (optionally another database): each table keeps its name and its
     rows, and its columns go through protected_select, so the copy has the
     schema of raw (same names and order, types kept where the treatment can)
-    and none of its PII. Development and CI targets read the copy instead of
+    and none of its PII. The lifecycle applies as in protected_select:
+    consent, retention and the forget list nullify PII, and retention's
+    action remove leaves the rows past retention out (README, 'The data
+    subject's lifecycle'). Development and CI targets read the copy instead of
     raw (README, 'A safe raw copy for development'). Run it as a role that
     reads raw and owns the copy, with the production key:
 
@@ -70,12 +73,13 @@
       {%- elif adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is none -%}
         {%- do problems.append(where ~ ': ' ~ relation ~ ' does not exist') -%}
       {%- else -%}
-        {%- set protected = pii_guard.protected_columns(relation) -%}
-        {%- for problem in protected.problems -%}
+        {%- set protected = pii_guard.protected_columns(relation, lifecycle=true) -%}
+        {%- for problem in protected.problems + protected.lifecycle_problems -%}
           {%- do problems.append(where ~ ': ' ~ problem) -%}
         {%- endfor -%}
         {%- do copied.update({node.identifier | lower: where}) -%}
-        {%- do plans.append({'where': where, 'relation': relation, 'copy_relation': copy, 'select_list': protected.select_list}) -%}
+        {%- do plans.append({'where': where, 'relation': relation, 'copy_relation': copy, 'select_list': protected.select_list,
+              'filter': ' where ' ~ protected.remove_unless if protected.remove_unless is not none else ''}) -%}
       {%- endif -%}
     {%- endif -%}
   {%- endfor -%}
@@ -94,8 +98,8 @@
   {%- for plan in plans -%}
     {%- set existing = adapter.get_relation(database=plan.copy_relation.database, schema=plan.copy_relation.schema, identifier=plan.copy_relation.identifier) -%}
     {%- if existing is not none -%}{%- do adapter.drop_relation(existing) -%}{%- endif -%}
-    {%- do run_query(create_table_as(false, plan.copy_relation, 'select ' ~ plan.select_list | join(',\n    ') ~ '\nfrom ' ~ plan.relation)) -%}
-    {%- set counts = run_query('select (select count(*) from ' ~ plan.relation ~ '), (select count(*) from ' ~ plan.copy_relation ~ ')').rows[0] -%}
+    {%- do run_query(create_table_as(false, plan.copy_relation, 'select ' ~ plan.select_list | join(',\n    ') ~ '\nfrom ' ~ plan.relation ~ plan.filter)) -%}
+    {%- set counts = run_query('select (select count(*) from ' ~ plan.relation ~ plan.filter ~ '), (select count(*) from ' ~ plan.copy_relation ~ ')').rows[0] -%}
     {%- if counts[0] != counts[1] -%}
       {{ exceptions.raise_compiler_error('pii_guard.build_safe_copy: ' ~ plan.where ~ ' has ' ~ counts[0] ~ ' rows and its copy ' ~ counts[1] ~ '; the copy is incomplete.') }}
     {%- endif -%}

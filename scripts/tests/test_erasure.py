@@ -243,3 +243,18 @@ def test_erase_without_any_subject_declared_says_what_to_declare(erasure_project
     result = erase(project, "--plan")
     assert result.returncode == 2
     assert "no source or seed declares its data subject" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_safe_copy_leaves_out_forgotten_subjects_pii(erasure_project):
+    project = erasure_project
+    (project.project_dir / "models" / "_sources.yml").write_text(
+        "sources:\n  - name: raw\n    schema: main\n    tables: [{name: people}]\n")
+    require_ok(project.dbt("seed"), "dbt seed")
+    forget(project, 2, 3)
+    require_ok(project.dbt("run-operation", "pii_guard.build_safe_copy", "--args", "{schema: people_safe}"),
+               "build_safe_copy")
+    rows = {r["city"] + str(i): r for i, r in enumerate(project.rows("people_safe.people"))}
+    assert len(rows) == 4
+    kept = {r["email"] for r in rows.values() if r["email"] is not None}
+    assert kept == {pseudonym(e) for e in KEPT.values()}
+    assert not forgotten_forms() & {str(v) for r in rows.values() for v in r.values()}

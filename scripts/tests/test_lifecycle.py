@@ -283,3 +283,19 @@ def test_a_consent_ref_without_the_depends_on_hint_stops_with_the_hint(lifecycle
     result = project.dbt("build")
     assert result.returncode == 1
     assert "-- depends_on: {{ ref('consents') }}" in result.stdout
+
+
+@pytest.mark.parametrize("action, rows_kept", [("nullify", CITIES), ("remove", CITIES - PAST_RETENTION)])
+def test_the_safe_copy_applies_consent_and_retention(lifecycle_project, action, rows_kept):
+    # A source over the people seed: build_safe_copy copies sources.
+    project = lifecycle_project(lambda declared: declared["retention"].update(action=action))
+    (project.project_dir / "models" / "_sources.yml").write_text(
+        "sources:\n  - name: raw\n    schema: main\n    tables: [{name: people}]\n")
+    require_ok(project.dbt("seed"), "dbt seed")
+    result = project.dbt("run-operation", "pii_guard.build_safe_copy", "--args", "{schema: people_safe}")
+    require_ok(result, "build_safe_copy")
+    assert f"({len(rows_kept)} rows, 5 columns)" in result.stdout
+    names, rows = by_city(project, "people_safe.people")
+    assert names == COLUMNS and set(rows) == rows_kept
+    assert {city for city, row in rows.items() if row["email"] is not None} == KEPT
+    assert all(row["email"] is None and row["full_name"] is None for city, row in rows.items() if city not in KEPT)
