@@ -15,6 +15,7 @@
 
     {{ pii_guard.decrypt_pii('email_encrypted') }} -#}
 {% macro decrypt_pii(column) -%}
+  {{ pii_guard.refuse_key_in_vars('decrypt_pii', kind='encryption') }}
   {{ pii_guard.require_expression('decrypt_pii', 'column', column, "Decrypt one column per call.") }}
   {{- return(adapter.dispatch('decrypt_pii', 'pii_guard')(column)) -}}
 {%- endmacro %}

@@ -9,6 +9,7 @@
 
     {{ pii_guard.encrypt_pii('email') }} -#}
 {% macro encrypt_pii(column) -%}
+  {{ pii_guard.refuse_key_in_vars('encrypt_pii', kind='encryption') }}
   {{ pii_guard.require_expression('encrypt_pii', 'column', column, "Encrypt one column per call.") }}
   {{- return(adapter.dispatch('encrypt_pii', 'pii_guard')(column)) -}}
 {%- endmacro %}

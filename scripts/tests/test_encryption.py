@@ -317,3 +317,11 @@ def test_debug_show_leaves_no_trace_of_the_encryption_key(tmp_path):
     leaks = [(where, form) for where, data in haystacks.items()
              for form, needle in encryption_key_forms(key).items() if needle in data]
     assert leaks == []
+
+
+@pytest.mark.parametrize("macro", ["encrypt_pii", "decrypt_pii"])
+def test_an_encryption_key_in_dbt_vars_is_refused(dbt_inline, macro):
+    compiled, error = dbt_inline(f"select {{{{ pii_guard.{macro}('email') }}}} as x", "--vars", "{pii_guard_encryption_key: k}")
+    assert compiled is None
+    assert "found the dbt var 'pii_guard_encryption_key'" in error
+    assert "put the key in the environment variable DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY" in error
