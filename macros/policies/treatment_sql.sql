@@ -52,10 +52,12 @@
   {{ return({'sql': ('cast(' ~ sql ~ ' as ' ~ data_type ~ ')') if cast_back else sql | trim, 'problem': none}) }}
 {%- endmacro %}
 
-{#- A column name as SQL: bare when lower-case and plain, quoted otherwise
-    (a name such as "Email" or "first name" must keep its spelling). -#}
+{#- A column name as SQL, always quoted: a name such as "Email" or "first
+    name" keeps its spelling, and a column named user, current_user or
+    current_date is read as the column, never as the function of that name
+    (which would hash the session's user instead of the value). -#}
 {% macro column_identifier(name) -%}
-  {{ return(name if modules.re.match('^[a-z_][a-z0-9_]*$', name) else adapter.quote(name)) }}
+  {{ return(adapter.quote(name)) }}
 {%- endmacro %}
 
 {#- True for the integer types of DuckDB, PostgreSQL and Spark. -#}

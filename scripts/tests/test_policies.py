@@ -298,7 +298,7 @@ def test_the_integration_project_compiles_before_raw_is_loaded(tmp_path, dbt_pac
     require_ok(project.dbt("compile"), "dbt compile on an empty warehouse")
     compiled = (project.target_path / "compiled" / "pii_guard_integration_tests" / "models" / "warehouse"
                 / "staging" / "stg_events.sql").read_text()
-    assert "pii_guard_pseudonymize_int(cast(customer_id as bigint)" in compiled
+    assert 'pii_guard_pseudonymize_int(cast("customer_id" as bigint)' in compiled
 
 
 # A seed and a source over the same table: one relation, one reading of its
@@ -337,3 +337,30 @@ def test_a_column_any_description_declares_pii_is_pii(policies_project):
     require_ok(project.dbt("build"), "dbt build")
     emails = {row[0] for row in project.query("select email from main.stg_people where city = 'Boston'")}
     assert emails == {reference_hmac("ann.lee@example.com")}
+
+
+KEYWORD_COLUMNS = """version: 2
+seeds:
+  - name: people
+    config:
+      column_types: {id: integer, "user": "{{ 'string' if target.type == 'spark' else 'varchar' }}", current_date: date}
+    columns:
+      - {name: id, config: {meta: {pii: false}}}
+      - {name: user, config: {meta: {pii: true, pii_type: email}}}
+      - {name: current_date, config: {meta: {pii: false}}}
+"""
+
+
+@pytest.mark.parametrize("policies_project", ["duckdb", "postgres"], indirect=True)
+def test_columns_named_like_sql_functions_are_read_as_columns(policies_project):
+    """Bare, `user` and `current_date` are the session user and today's date:
+    protected_select must hash the column, not the session's user name."""
+    project = policies_project()
+    (project.project_dir / "seeds" / "people.csv").write_text("id,user,current_date\n1,Ann@Example.com,2001-02-03\n")
+    (project.project_dir / SEEDS_YML).write_text(KEYWORD_COLUMNS)
+    (project.project_dir / "models" / "safe" / "safe_people.sql").unlink()
+    require_ok(project.dbt("seed"), "dbt seed")
+    require_ok(project.dbt("run", "--select", "stg_people"), "stg_people")
+    [row] = project.rows("main.stg_people")
+    assert row["user"] == hmac.new(KEY.encode(), b"ann@example.com", hashlib.sha256).hexdigest()
+    assert str(row["current_date"]) == "2001-02-03"
