@@ -289,6 +289,28 @@ def _erase(args: argparse.Namespace) -> int:
     return 1 if plan.not_erasable else 0
 
 
+def _map(args: argparse.Namespace) -> int:
+    from pii_guard.lineage.errors import InputError
+    from pii_guard.lineage.pii_map import pii_map
+    from pii_guard.lineage.pii_map_page import as_html
+    from pii_guard.lineage.pipeline import trace_project
+    from pii_guard.lineage.project import load_project
+    from pii_guard.lineage.validate import nothing_to_check
+
+    output = _output_path(args.output)
+    manifest, catalog, project_dir = _lineage_inputs(args)
+    project = load_project(manifest, catalog, project_dir)
+    problem = nothing_to_check(project)
+    if problem:
+        raise InputError(problem)
+    drawn = pii_map(project, trace_project(project))
+    _write_report(as_html(drawn, project_dir.resolve().name), output)
+    s = drawn.stats
+    print(f"pii-guard map: wrote {args.output}: {s['pii_columns']} declared PII columns, {s['leak_flows']} leaks, "
+          f"{s['protected_flows']} protected flows, {s['unresolved_models']} unresolved models", file=sys.stderr)
+    return 0
+
+
 def _add_lineage_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
     parser.add_argument("--manifest", help="manifest.json from `dbt compile` (default: <project-dir>/target/manifest.json)")
@@ -386,6 +408,13 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("target", metavar="MODEL.COLUMN")
     _add_lineage_inputs(explain)
     explain.set_defaults(run=_explain)
+
+    map_ = commands.add_parser(
+        "map", help="write the PII map: one self-contained HTML page showing every declared PII column, the "
+                    "model columns it reaches, where and by what it is protected, leaks and unresolved models")
+    _add_lineage_inputs(map_)
+    map_.add_argument("--output", default="pii_map.html", help="the page to write (default: pii_map.html)")
+    map_.set_defaults(run=_map)
     return parser
 
 
