@@ -28,8 +28,8 @@ status is the worst of its flows', a model's the worst of its columns'.
 >>> traced = TracedProject(["model.p.mart"], traces, propagate({("seed.p.people", "email")}, traces,
 ...                        ["model.p.mart"], project), {})
 >>> model = pii_map(project, traced).models[0]
->>> model.status, [(c.name, c.status, c.flows[0].protected_by) for c in model.columns]
-('protected', [('who', 'protected', 'protected by hash_pii')])
+>>> model.status, [(c.name, c.status, [f.protected_by for f in c.flows]) for c in model.columns]
+('protected', [('who', 'protected', ['protected by hash_pii']), ('n', 'clean', [])])
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ class MapColumn:
 
 @dataclass
 class MapModel:
-    """A model or snapshot with the columns that carry PII or a protected form of it."""
+    """A model or snapshot with its columns in order: those that carry no
+    PII nor a protected form of it are 'clean', with no flows."""
 
     id: str
     name: str
@@ -82,7 +83,6 @@ class MapModel:
     path: str
     status: str
     columns: list[MapColumn]
-    clean_columns: list[str]
     reason: str | None = None  # why it is unresolved
 
 
@@ -150,12 +150,8 @@ def pii_map(project: Project, traced: TracedProject) -> PiiMap:
         trace = traced.traces.get(uid)
         names = list(trace.columns) if trace is not None and uid not in unresolved else []
         columns: list[MapColumn] = []
-        clean: list[str] = []
         for name in names:
             flows = _column_flows(traced, layers, (uid, name), node.tier == "safe", leaks, accepted)
-            if not flows:
-                clean.append(name)
-                continue
             for flow in flows:
                 reaches[flow.origin] = reaches.get(flow.origin, 0) + 1
             columns.append(MapColumn(name, _worst([f.status for f in flows]), flows))
@@ -166,7 +162,7 @@ def pii_map(project: Project, traced: TracedProject) -> PiiMap:
                                                             note=reason)]))
         status = _worst([c.status for c in columns] + (["unresolved"] if uid in why_unresolved else []))
         result.models.append(MapModel(uid, node.name, node.resource_type, node.tier or "untiered", node.path,
-                                      status, columns, clean, reason))
+                                      status, columns, reason))
     result.origins = [Origin(_dotted(column), column[0], column[1], project.nodes[column[0]].resource_type,
                              reaches.get(_dotted(column), 0)) for column in sorted(declared)]
     counted = [f.status for m in result.models for c in m.columns for f in c.flows]
