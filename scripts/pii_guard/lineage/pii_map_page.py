@@ -39,7 +39,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:4px 8px;border-top:1px solid #eceef2;vertical-align:top}
 th{background:#f2f4f7;font-weight:600}
 code,.hop{font-family:ui-monospace,monospace;font-size:12px}
-.badge{display:inline-block;border-radius:9px;padding:0 7px;font-size:12px;font-weight:600}
+.badge{display:inline-block;white-space:nowrap;border-radius:9px;padding:0 7px;font-size:12px;font-weight:600}
 .s-leak{background:#fde2e1;color:#a4161a}.s-unresolved{background:#fff0c2;color:#7a5300}
 .s-accepted{background:#e7e3f8;color:#4b3a99}.s-pii{background:#ffe4cc;color:#8a4100}
 .s-protected{background:#dcf3e3;color:#1e6b3a}.s-clean{background:#eceef2;color:#556}
@@ -192,7 +192,11 @@ SCRIPT = r"""
     });
     var main = byId("groups"), fragment = document.createDocumentFragment();
     main.textContent = "";
-    var keys = Array.from(groups.keys()).sort();
+    // Declared PII first; what unanalysable models yield ('<model>.*') after.
+    var keys = Array.from(groups.keys()).sort(function (a, b) {
+      var unknownA = /\.\*$/.test(a), unknownB = /\.\*$/.test(b);
+      return unknownA !== unknownB ? (unknownA ? 1 : -1) : (a < b ? -1 : a > b ? 1 : 0);
+    });
     keys.forEach(function (key, index) {
       var details = el("details", "group");
       details.dataset.key = key;
