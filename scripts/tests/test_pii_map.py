@@ -230,3 +230,19 @@ def test_a_700_model_map_draws_quickly_and_stays_usable(browser, corpus_manifest
     assert cells(tr)[1] == MARKUP.lower() and cells(tr)[2] == "leak"
     assert browser.find_elements(By.TAG_NAME, "img") == [] and browser.title != "owned"
     assert_no_errors_and_no_network(browser, page)
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"nodes": {', "error: manifest.json is not valid JSON (line 1, column 12): {path}. Run `dbt compile`"),
+    (None, "error: cannot write the report to {out}: the directory {missing} does not exist."),
+])
+def test_bad_input_is_one_error_line_and_no_page(tmp_path, content, message):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(content if content is not None else '{"nodes": {}}')
+    missing = tmp_path / "missing"
+    out = (missing if content is None else tmp_path) / "pii_map.html"
+    result = subprocess.run([PII_GUARD, "map", "--manifest", str(manifest), "--output", str(out)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(message.format(path=manifest, out=out, missing=missing)), result.stderr
+    assert not out.exists()
