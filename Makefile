@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: demo test bench clean postgres java
+.PHONY: demo test bench clean postgres java chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,13 @@ java:
 	@command -v java >/dev/null 2>&1 || \
 		(apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless)
 
-test: $(STAMP) postgres java
+# The PII map's test loads the page in a headless browser: Debian's Chromium
+# and its WebDriver when the machine has none.
+chromium:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver)
+
+test: $(STAMP) postgres java chromium
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -289,6 +289,59 @@ def _erase(args: argparse.Namespace) -> int:
     return 1 if plan.not_erasable else 0
 
 
+def _pii_map(args: argparse.Namespace):
+    """The lineage inputs, the loaded project and its PII map."""
+    from pii_guard.lineage.errors import InputError
+    from pii_guard.lineage.pii_map import pii_map
+    from pii_guard.lineage.pipeline import trace_project
+    from pii_guard.lineage.project import load_project
+    from pii_guard.lineage.validate import nothing_to_check
+
+    manifest, catalog, project_dir = _lineage_inputs(args)
+    project = load_project(manifest, catalog, project_dir)
+    problem = nothing_to_check(project)
+    if problem:
+        raise InputError(problem)
+    return manifest, project_dir, project, pii_map(project, trace_project(project))
+
+
+def _map(args: argparse.Namespace) -> int:
+    from pii_guard.lineage.pii_map_page import as_html
+
+    output = _output_path(args.output)
+    _, project_dir, _, drawn = _pii_map(args)
+    _write_report(as_html(drawn, project_dir.resolve().name), output)
+    s = drawn.stats
+    print(f"pii-guard map: wrote {args.output}: {s['pii_columns']} declared PII columns, {s['leak_flows']} leaks, "
+          f"{s['protected_flows']} protected flows, {s['unresolved_models']} unresolved models", file=sys.stderr)
+    return 0
+
+
+def _annotate(args: argparse.Namespace) -> int:
+    import json
+
+    from pii_guard.classify.pipeline import read_inputs
+    from pii_guard.lineage.annotate import annotated_manifest, annotation_patch, classification
+
+    output = _output_path(args.output) if args.output else None
+    written_manifest = _output_path(args.write_manifest) if args.write_manifest else None
+    manifest_path, project_dir, project, drawn = _pii_map(args)
+    manifest, _ = read_inputs(manifest_path, None)
+    declared = {uid: list(node.declared_columns) for uid, node in project.nodes.items()}
+    derived = classification(drawn, declared)
+    patch = annotation_patch(manifest, project_dir, derived)
+    for note in patch.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if written_manifest is not None:
+        _write_report(json.dumps(annotated_manifest(manifest, derived)), written_manifest)
+        print(f"pii-guard annotate: wrote {args.write_manifest}", file=sys.stderr)
+    if output is not None or written_manifest is None:
+        _write_report(patch.diff, output)
+    columns = sum(len(c) for c in derived.values())
+    print(f"pii-guard annotate: {columns} columns of {len(derived)} models classified", file=sys.stderr)
+    return 0
+
+
 def _add_lineage_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-dir", default=".", help="the dbt project (default: .)")
     parser.add_argument("--manifest", help="manifest.json from `dbt compile` (default: <project-dir>/target/manifest.json)")
@@ -386,6 +439,24 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("target", metavar="MODEL.COLUMN")
     _add_lineage_inputs(explain)
     explain.set_defaults(run=_explain)
+
+    map_ = commands.add_parser(
+        "map", help="write the PII map: one self-contained HTML page showing every declared PII column, the "
+                    "model columns it reaches, where and by what it is protected, leaks and unresolved models")
+    _add_lineage_inputs(map_)
+    map_.add_argument("--output", default="pii_map.html", help="the page to write (default: pii_map.html)")
+    map_.set_defaults(run=_map)
+
+    annotate = commands.add_parser(
+        "annotate", help="print each model column's derived classification (carries PII from X, protected "
+                         "by Y, clean, unresolved) as a yml patch adding meta pii_guard_derived, and/or write "
+                         "it into a copy of the manifest for dbt docs")
+    _add_lineage_inputs(annotate)
+    annotate.add_argument("--output", help="write the patch here instead of standard output")
+    annotate.add_argument("--write-manifest", metavar="PATH",
+                          help="write a copy of the manifest with pii_guard_derived in each column's meta "
+                               "(then no patch is printed unless --output is given)")
+    annotate.set_defaults(run=_annotate)
     return parser
 
 

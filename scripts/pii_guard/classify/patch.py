@@ -40,6 +40,8 @@ import yaml
 SECTIONS = {"model": "models", "seed": "seeds", "snapshot": "snapshots", "source": "sources"}
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
+# Mappings a merge adds keys to; any other key's value is replaced.
+MERGED_KEYS = {"config", "meta"}
 
 # (resource_type, source name or None, table/model name, {column: meta}) for one relation.
 Entity = tuple[str, str | None, str, dict[str, dict[str, Any]]]
@@ -74,8 +76,20 @@ def flow(mapping: dict[str, Any]) -> str:
     >>> flow({"meta": {"pii": True, "pii_type": "birth_date", "treatment_args": {"grain": "year"}}})
     '{meta: {pii: true, pii_type: birth_date, treatment_args: {grain: year}}}'
     """
-    parts = [f"{scalar(k)}: {flow(v) if isinstance(v, dict) else scalar(v)}" for k, v in mapping.items()]
-    return "{" + ", ".join(parts) + "}"
+    return "{" + ", ".join(f"{scalar(k)}: {flow_value(v)}" for k, v in mapping.items()) + "}"
+
+
+def flow_value(value: object) -> str:
+    """A mapping, list or scalar in YAML flow style.
+
+    >>> flow_value(["a.b", "c"])
+    '["a.b", c]'
+    """
+    if isinstance(value, dict):
+        return flow(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(flow_value(v) for v in value) + "]"
+    return scalar(value)
 
 
 def _get(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
@@ -134,9 +148,57 @@ def _column_entry(dash: int, name: str, meta: dict[str, Any]) -> list[str]:
     return [" " * dash + f"- name: {scalar(name)}", " " * (dash + 2) + f"config: {flow({'meta': meta})}"]
 
 
-def edit_yml(text: str, entities: list[Entity]) -> tuple[str, list[str]]:
+def _one_line(node: yaml.Node) -> bool:
+    return node.start_mark.line == node.end_mark.line
+
+
+def _merge_edits(lines: list[str], node: yaml.Node, values: dict[str, Any]) -> list[tuple[int, int, list[str]]] | None:
+    """Edits (first line, line after the last, new lines) that set each of
+    `values` in the mapping `node`: a key under `config` or `meta` is merged
+    into, any other replaced. A flow mapping on one line is written again
+    whole; None for a shape this does not edit (a flow mapping on more lines)."""
+    if isinstance(node, yaml.MappingNode) and node.flow_style:
+        if not _one_line(node):
+            return None
+        line = lines[node.start_mark.line]
+        current = yaml.safe_load(line[node.start_mark.column:node.end_mark.column]) or {}
+        merged = _merged(current, values)
+        return [(node.start_mark.line, node.start_mark.line + 1,
+                 [line[:node.start_mark.column] + flow(merged) + line[node.end_mark.column:]])]
+    if not _block(node) or not isinstance(node, yaml.MappingNode):
+        return None
+    indent = node.value[0][0].start_mark.column
+    edits: list[tuple[int, int, list[str]]] = []
+    for key, value in values.items():
+        found = _get(node, key)
+        written = f"{scalar(key)}: {flow_value(value)}"
+        if found is None:
+            edits.append((_last_line(node) + 1, _last_line(node) + 1, [" " * indent + written]))
+        elif key in MERGED_KEYS and isinstance(value, dict) and isinstance(found[1], yaml.MappingNode):
+            inner = _merge_edits(lines, found[1], value)
+            if inner is None:
+                return None
+            edits += inner
+        elif yaml.safe_load(yaml.serialize(found[1])) != value:
+            edits.append((found[0].start_mark.line, _last_line(found[1]) + 1, [" " * indent + written]))
+    return edits
+
+
+def _merged(current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(current)
+    for key, value in values.items():
+        if key in MERGED_KEYS and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def edit_yml(text: str, entities: list[Entity], merge: bool = False) -> tuple[str, list[str]]:
     """`text` with the declarations of `entities` inserted, and notes on
-    columns it could not place (those are left out of the text)."""
+    columns it could not place (those are left out of the text). With
+    `merge`, a column's existing config (or meta) gets the meta merged in
+    rather than a note."""
     notes: list[str] = []
     try:
         root = yaml.compose(text)
@@ -149,7 +211,7 @@ def edit_yml(text: str, entities: list[Entity]) -> tuple[str, list[str]]:
         return text, notes
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()
-    inserts: list[tuple[int, int, list[str]]] = []  # (before line, order, lines)
+    inserts: list[tuple[int, int, list[str], int]] = []  # (first line, order, lines, line after the replaced)
     for kind, source, name, columns in entities:
         entity = _entity_node(root, kind, source, name) if root is not None else None
         label = _label(source, name)
@@ -166,30 +228,37 @@ def edit_yml(text: str, entities: list[Entity]) -> tuple[str, list[str]]:
             if item is None:
                 missing.append(column)
                 continue
-            if not _block(item) or _get(item, "config") or _get(item, "meta"):
+            existing = _get(item, "config") or _get(item, "meta")
+            edits = _merge_edits(lines, existing[1], meta if existing[0].value == "meta" else {"meta": meta}) \
+                if merge and existing and _block(item) else None
+            if edits is not None:
+                inserts += [(first, len(inserts), added, end) for first, end, added in edits]
+                continue
+            if not _block(item) or existing:
                 notes.append(f"{label}.{column}: its yml entry already has config or meta (or is flow style); "
                              f"add {flow({'meta': meta})} to it by hand")
                 continue
             column_key = _get(item, "name")[0]  # type: ignore[index]
             line = _last_line(_get(item, "name")[1]) + 1  # type: ignore[index]
-            inserts.append((line, len(inserts), [" " * column_key.start_mark.column + f"config: {flow({'meta': meta})}"]))
+            inserts.append((line, len(inserts), [" " * column_key.start_mark.column + f"config: {flow({'meta': meta})}"],
+                            line))
         if not missing:
             continue
         if listed is None:
             added = [" " * key_indent + "columns:"]
             for column in missing:
                 added += _column_entry(key_indent + 2, column, columns[column])
-            inserts.append((_last_line(name_value) + 1, len(inserts), added))
+            inserts.append((_last_line(name_value) + 1, len(inserts), added, _last_line(name_value) + 1))
         elif isinstance(listed[1], yaml.SequenceNode) and not listed[1].flow_style and listed[1].value \
                 and (dash := _dash_indent(lines, listed[1].value[0])) is not None:
             added = [entry for column in missing for entry in _column_entry(dash, column, columns[column])]
-            inserts.append((_last_line(listed[1]) + 1, len(inserts), added))
+            inserts.append((_last_line(listed[1]) + 1, len(inserts), added, _last_line(listed[1]) + 1))
         else:
             notes += [f"{label}.{c}: its yml's columns: is empty or flow style; add `- name: {c}` with "
                       f"config: {flow({'meta': columns[c]})} by hand" for c in missing]
-    at_end = any(before >= len(lines) for before, _, _ in inserts)
-    for before, _, added in sorted(inserts, reverse=True):
-        lines[before:before] = added
+    at_end = any(before >= len(lines) for before, _, _, _ in inserts)
+    for before, _, added, end in sorted(inserts, reverse=True):
+        lines[before:end] = added
     # Lines added at the end of a file that lacked its last newline end with one.
     ending = newline if text.endswith(("\n", "\r")) or at_end else ""
     return newline.join(lines) + ending, notes
@@ -242,7 +311,7 @@ def unified(path: str, before: str | None, after: str) -> str:
 
 
 def yml_patch(project_dir: Path, by_file: dict[str | None, list[Entity]],
-              code_paths: dict[tuple[str, str], str]) -> Patch:
+              code_paths: dict[tuple[str, str], str], merge: bool = False) -> Patch:
     """The diff for every yml file (key None: relations without yml, placed
     in a new file beside their code, `code_paths[(kind, name)]`)."""
     patch = Patch()
@@ -256,7 +325,7 @@ def yml_patch(project_dir: Path, by_file: dict[str | None, list[Entity]],
             patch.notes += [f"{_label(s, n)}.{c}: cannot read {path} ({reason}); declare it by hand"
                             for _, s, n, cols in by_file[path] for c in cols]
             continue
-        after, notes = edit_yml(before, by_file[path])
+        after, notes = edit_yml(before, by_file[path], merge)
         patch.notes += notes
         if after != before:
             diffs.append(unified(path, before, after))
