@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from dbt_harness import DbtProject, require_ok
+from pii_guard.lineage.errors import InputError
+from pii_guard.lineage.mesh import merge_projects
+from pii_guard.lineage.project import Node, Project
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "integration_tests" / "fixtures" / "mesh"
@@ -227,3 +230,52 @@ def test_an_upstream_manifest_of_another_warehouse_is_refused(clean_mesh, tmp_pa
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.startswith("error: the manifests were written for different SQL dialects (duckdb, postgres)")
     assert result.stderr.count("\n") == 1
+
+
+def _project(name: str, *nodes: Node, allowances: list[dict] | None = None) -> Project:
+    return Project("duckdb", {node.unique_id: node for node in nodes}, {}, allowances or [],
+                   {node.relation: node.unique_id for node in nodes}, name=name)
+
+
+def _model(uid: str, project: str, *parents: str, external: bool = False) -> Node:
+    name = uid.split(".")[-1]
+    return Node(uid, name, "model", ("w", project, name), set(), tier="safe", depends_on=list(parents),
+                compiled_code=None if external else "select 1 as x", path="" if external else f"{name}.sql",
+                project=project, package=uid.split(".")[1], external=external)
+
+
+def test_one_node_built_by_two_projects_is_refused():
+    shared = "model.shared_package.calendar"
+    producer = _project("producer", _model(shared, "producer"))
+    consumer = _project("consumer", _model(shared, "consumer"), _model("model.consumer.m", "consumer", shared))
+    with pytest.raises(InputError) as raised:
+        merge_projects(consumer, [producer])
+    assert str(raised.value) == (
+        "model.shared_package.calendar is built by both dbt projects producer and consumer (a package installed "
+        "in both?): pii-guard check cannot tell the two apart. Leave that package's models out of one project.")
+
+
+def test_an_upstream_the_consumer_does_not_read_is_a_warning_and_external_nodes_nobody_reads_are_dropped():
+    producer = _project("producer", _model("model.producer.pub", "producer"))
+    other = _project("other", _model("model.other.pub", "other"))
+    consumer = _project("consumer", _model("model.producer.pub", "consumer", external=True),
+                        _model("model.other.unread", "consumer", external=True),
+                        _model("model.consumer.m", "consumer", "model.producer.pub"))
+    merged = merge_projects(consumer, [producer, other], ["p.json", "o.json"])
+    assert merged.warnings == ["--upstream-manifest o.json (dbt project other): no model of consumer reads any "
+                               "of its models."]
+    assert sorted(merged.nodes) == ["model.consumer.m", "model.other.pub", "model.producer.pub"]
+    assert merged.nodes["model.producer.pub"].project == "producer"
+    assert merged.by_relation[("w", "consumer", "pub")] == "model.producer.pub"  # as the consumer's SQL names it
+
+
+def test_an_allowance_by_bare_name_accepts_only_the_checked_projects_model():
+    producer = _project("producer", _model("model.producer.customers", "producer"))
+    consumer = _project("consumer", _model("model.consumer.customers", "consumer", "model.producer.customers"),
+                        allowances=[{"model": "customers", "reason": "DPA-1"},
+                                    {"model": "model.producer.customers", "column": "email", "reason": "DPA-2"},
+                                    {"model": "nothing_of_that_name", "reason": "DPA-3"}])
+    assert merge_projects(consumer, [producer]).allowances == [
+        {"model": "model.consumer.customers", "reason": "DPA-1"},
+        {"model": "model.producer.customers", "column": "email", "reason": "DPA-2"},
+    ]
