@@ -234,8 +234,9 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
             package=item.get("package_name") or "",
             subject=_subject(item, config),
             project=name,
-            # dbt's own rule for a node a plugin injected from another project's manifest.
-            external=kind == "model" and not item.get("original_file_path") and not item.get("path"),
+            # dbt's rule for a node a plugin injected from another project's manifest (no file), and no SQL.
+            external=kind == "model" and not any(item.get(key) for key in ("original_file_path", "path",
+                                                                           "raw_code", "compiled_code")),
         )
     if problems:
         raise InputError(declaration_error(problems))
