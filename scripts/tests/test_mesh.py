@@ -279,3 +279,12 @@ def test_an_allowance_by_bare_name_accepts_only_the_checked_projects_model():
         {"model": "model.consumer.customers", "reason": "DPA-1"},
         {"model": "model.producer.customers", "column": "email", "reason": "DPA-2"},
     ]
+
+
+def test_a_manifest_that_names_no_project_is_refused():
+    unnamed = _project("", _model("model.producer.pub", "producer"))
+    consumer = _project("consumer", _model("model.consumer.m", "consumer", "model.producer.pub"))
+    with pytest.raises(InputError) as raised:
+        merge_projects(consumer, [unnamed], ["p.json"])
+    assert str(raised.value) == ("the manifest of p.json names no dbt project (metadata.project_name): is it dbt's "
+                                 "manifest.json? Run `dbt compile` in that project to write a fresh one.")

@@ -113,6 +113,10 @@ def merge_projects(checked: Project, upstreams: list[Project], sources: list[str
 
 def _refuse_duplicates(checked: Project, upstreams: list[Project], sources: list[str]) -> None:
     seen = {checked.name: "--manifest"}
+    for project, source in [(checked, "--manifest"), *zip(upstreams, sources)]:
+        if upstreams and not project.name:
+            raise InputError(f"the manifest of {source} names no dbt project (metadata.project_name): is it "
+                             "dbt's manifest.json? Run `dbt compile` in that project to write a fresh one.")
     for project, source in zip(upstreams, sources):
         if project.name in seen:
             raise InputError(f"two manifests of the dbt project {project.name} were given: {seen[project.name]} "
