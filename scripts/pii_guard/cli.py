@@ -198,7 +198,8 @@ def _check(args: argparse.Namespace) -> int:
     output = _output_path(args.output) if args.output else None
     manifest, catalog, project_dir = _lineage_inputs(args)
     progress = _progress if args.format == "text" and sys.stderr.isatty() else None
-    report = check(manifest, catalog, project_dir, progress=progress, select=args.select, exclude=args.exclude)
+    report = check(manifest, catalog, project_dir, progress=progress, select=args.select, exclude=args.exclude,
+                   upstream=[Path(path) for path in args.upstream_manifest], upstream_catalogs=not args.no_catalog)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     rendered = FORMATTERS[args.format](report)
@@ -211,10 +212,12 @@ def _check(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from pii_guard.lineage.explain import explain
-    from pii_guard.lineage.project import load_project
+    from pii_guard.lineage.mesh import load_mesh
 
     manifest, catalog, project_dir = _lineage_inputs(args)
-    _write_report(explain(load_project(manifest, catalog, project_dir), args.target), None)
+    project = load_mesh(manifest, catalog, project_dir, [Path(path) for path in args.upstream_manifest],
+                        not args.no_catalog)
+    _write_report(explain(project, args.target), None)
     return 0
 
 
@@ -350,6 +353,12 @@ def _add_lineage_inputs(parser: argparse.ArgumentParser) -> None:
                         help="ignore any catalog.json: columns from yml declarations, seed files and compiled SQL only")
 
 
+def _add_upstream_manifest(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--upstream-manifest", action="append", default=[], metavar="PATH",
+                        help="manifest.json of a dbt project whose models this one refs across projects "
+                             "(dbt mesh, dbt-loom); once per upstream project: its models are traced too")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pii-guard", description="Privacy tooling for dbt projects (pii_guard)."
@@ -398,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="trace every column of every model and report PII that reaches a safe model"
     )
     _add_lineage_inputs(check)
+    _add_upstream_manifest(check)
     check.add_argument("--select", "-s", nargs="+", default=[], metavar="SELECTOR",
                        help="report only these models: name, tag:T, path:P, fqn:F, package:P, "
                             "config.materialized:M, with + for ancestors/descendants (dbt's words)")
@@ -438,6 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print the upstream lineage of one column, MODEL.COLUMN")
     explain.add_argument("target", metavar="MODEL.COLUMN")
     _add_lineage_inputs(explain)
+    _add_upstream_manifest(explain)
     explain.set_defaults(run=_explain)
 
     map_ = commands.add_parser(

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from pii_guard.lineage.errors import InputError
 from pii_guard.lineage.order import dependency_order
-from pii_guard.lineage.project import Project, load_project
+from pii_guard.lineage.mesh import external_reason, load_mesh
+from pii_guard.lineage.project import Project
 from pii_guard.lineage.propagate import Flows, propagate
 from pii_guard.lineage.report import Report, build_report
 from pii_guard.lineage.select import select_models
@@ -211,6 +212,8 @@ def _unresolved(project: Project, traces: dict[str, ModelTrace], models: list[st
         trace = traces.get(uid)
         if node.language != "sql":
             reasons[uid] = f"a {node.language} model cannot be analysed"
+        elif node.external:
+            reasons[uid] = external_reason(node)
         elif trace is None:
             reasons[uid] = "no compiled SQL in the manifest"
         elif trace.unresolved:
@@ -262,10 +265,14 @@ def _fail_incomplete_declarations(project: Project, traces: dict[str, ModelTrace
 
 def check(manifest: Path, catalog: Path | None = None, project_dir: Path | None = None,
           progress: Callable[[int, int], None] | None = None,
-          select: list[str] | None = None, exclude: list[str] | None = None) -> Report:
-    project = load_project(manifest, catalog, project_dir)
+          select: list[str] | None = None, exclude: list[str] | None = None,
+          upstream: list[Path] | None = None, upstream_catalogs: bool = True) -> Report:
+    """The report of the project at `manifest`, with the upstream projects of
+    a dbt mesh merged in (mesh.py)."""
+    project = load_mesh(manifest, catalog, project_dir, upstream or [], upstream_catalogs)
     problem = nothing_to_check(project)
-    if problem:
+    # PII may come from another project's model that is read unresolved: never "nothing to check".
+    if problem and not any(node.external for node in project.nodes.values()):
         raise InputError(" ".join([problem, *project.warnings]))
     selected = select_models(project, select or [], exclude or [])
     traced = trace_project(project, progress)

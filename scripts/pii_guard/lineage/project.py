@@ -48,6 +48,10 @@ class Node:
     package: str = ""
     # The column naming the data subject (yml meta pii_guard.subject): erasure finds rows by it.
     subject: str | None = None
+    # The dbt project whose manifest the node was read from (mesh.py merges several).
+    project: str = ""
+    # Another project's model injected for a cross-project ref (dbt-loom, dbt mesh): no file, no SQL.
+    external: bool = False
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Project:
     # Declarations that are readable but suspicious (see declarations.py).
     warnings: list[str] = field(default_factory=list)
     _by_suffix: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    name: str = ""  # the dbt project's name (manifest metadata project_name)
 
     def resolve(self, relation: tuple[str, ...]) -> tuple[str, ...] | None:
         """The project's or the catalog's relation that `relation`, as SQL
@@ -200,6 +205,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
 
     nodes: dict[str, Node] = {}
     problems: list[str] = []
+    name = str((manifest.get("metadata") or {}).get("project_name") or "")
     raw = list(manifest["nodes"].values()) + list((manifest.get("sources") or {}).values())
     for item in raw:
         kind = item.get("resource_type")
@@ -227,6 +233,10 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
             fqn=list(item.get("fqn") or []),
             package=item.get("package_name") or "",
             subject=_subject(item, config),
+            project=name,
+            # dbt's rule for a node a plugin injected from another project's manifest (no file), and no SQL.
+            external=kind == "model" and not any(item.get(key) for key in ("original_file_path", "path",
+                                                                           "raw_code", "compiled_code")),
         )
     if problems:
         raise InputError(declaration_error(problems))
@@ -254,6 +264,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
         allowances=_allowances(project_dir),
         by_relation=_by_relation(nodes),
         warnings=[w for w in [untiered_safe_folders(raw)] if w],
+        name=name,
     )
 
 

@@ -31,6 +31,16 @@ class Violation:
     reason: str
     file: str = ""
     accepted: str | None = None
+    # The dbt project of each hop of `path`, when the check spans several (mesh.py); else empty.
+    projects: list[str] = field(default_factory=list)
+
+    def hops(self) -> list[str]:
+        """The path's hops as printed: each with its project when there are several.
+
+        >>> Violation("m", "c", "s.e", ["s.e", "m.c"], ["direct"], "", projects=["p", "c"]).hops()
+        ['s.e [p]', 'm.c [c]']
+        """
+        return [f"{hop} [{name}]" for hop, name in zip(self.path, self.projects)] if self.projects else self.path
 
 
 @dataclass
@@ -101,6 +111,7 @@ def _why_unresolved(project: Project, traced: TracedProject, uid: str) -> str | 
 
 def build_report(project: Project, traced: TracedProject, selected: set[str] | None = None) -> Report:
     report = Report()
+    several_projects = len({node.project for node in project.nodes.values()}) > 1
     for uid in traced.order:
         node = project.nodes[uid]
         if node.resource_type not in ("model", "snapshot") or (selected is not None and uid not in selected):
@@ -127,6 +138,8 @@ def build_report(project: Project, traced: TracedProject, selected: set[str] | N
                     reason=(f"weak hashing: {weak[0].removeprefix('weak hash ')} is unkeyed and reversible by enumeration"
                             if weak else "PII reaches a safe model without a protecting transform"),
                     file=node.path,
+                    projects=[getattr(project.nodes.get(hop[0]), "project", "") for hop, _ in hops]
+                    if several_projects else [],
                 )
                 accepted = _accepting(project, uid, column)
                 if accepted:
@@ -157,7 +170,7 @@ def as_text(report: Report) -> str:
     lines = []
     for v in report.violations:
         lines.append(f"VIOLATION {v.model}.{v.column} <- {v.source}: {v.reason}")
-        lines.append("    path: " + " -> ".join(v.path))
+        lines.append("    path: " + " -> ".join(v.hops()))
     for a in report.accepted:
         lines.append(f"accepted  {a.model}.{a.column} <- {a.source} ({a.accepted})")
     for u in report.accepted_unresolved:
@@ -189,7 +202,7 @@ def as_sarif(report: Report) -> str:
         results.append({
             "ruleId": "weak-hashing" if v.reason.startswith("weak") else "pii-in-safe-model",
             "level": "error",
-            "message": {"text": f"{v.model}.{v.column} <- {v.source}: {v.reason}. Path: {' -> '.join(v.path)}"},
+            "message": {"text": f"{v.model}.{v.column} <- {v.source}: {v.reason}. Path: {' -> '.join(v.hops())}"},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": v.file}}}],
         })
     for u in report.unresolved:
