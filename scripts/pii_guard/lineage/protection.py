@@ -69,6 +69,9 @@ MAX_ZIP_DIGITS_KEPT = 3
 # Unkeyed hashes: reversible by enumerating the inputs (emails, ids).
 WEAK_HASHES = (exp.MD5, exp.SHA, exp.SHA2, exp.MD5Digest, exp.SHA2Digest, exp.MD5NumberLower64,
                exp.MD5NumberUpper64, exp.FarmFingerprint)
+# Names for the hash nodes whose sqlglot name reads badly (SHA2Digest: BigQuery's sha256/sha512).
+WEAK_HASH_LABELS = {exp.SHA2Digest: "sha2", exp.MD5NumberLower64: "md5_number_lower64",
+                    exp.MD5NumberUpper64: "md5_number_upper64", exp.FarmFingerprint: "farm_fingerprint"}
 WEAK_HASH_NAMES = {"md5", "sha1", "sha256", "sha512", "sha2", "hash", "xxhash64", "xxhash32",
                    "crc32", "farm_fingerprint", "murmur3_32", "md5_number", "digest",
                    "func_sha1", "fnv_hash", "checksum", "hash_agg"}
@@ -477,7 +480,7 @@ def protecting_macro(node: exp.Expression, dialect: str) -> str | None:
 def weak_hash(node: exp.Expression) -> str | None:
     """The name of an unkeyed hash function, or None."""
     if isinstance(node, WEAK_HASHES):
-        return node.sql_name().lower()
+        return WEAK_HASH_LABELS.get(type(node)) or node.sql_name().lower()
     if isinstance(node, exp.Anonymous) and node.name.lower() in WEAK_HASH_NAMES:
         return node.name.lower()
     return None
