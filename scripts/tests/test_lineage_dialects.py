@@ -153,3 +153,104 @@ def test_findings(dialect, tmp_path):
     for model, start in expected["unresolved"].items():
         assert reasons[model].startswith(start), (model, reasons[model])
     assert report.exit_code == 1
+
+
+def dialect_catalog(directory: Path) -> dict[str, Any]:
+    """The catalog.json the warehouse would give for the project's sources:
+    Snowflake reports unquoted names upper-cased, the others as declared."""
+    spec = yaml.safe_load((directory / "project.yml").read_text())
+    fold = str.upper if spec["adapter"] == "snowflake" else str.lower
+    sources = {}
+    for qualified, source in spec["sources"].items():
+        sources[f"source.{spec['package']}.{qualified}"] = {
+            "metadata": {"database": fold(source["database"]), "schema": fold(source["schema"]),
+                         "name": fold(source["identifier"]), "type": "BASE TABLE"},
+            "columns": {fold(c["name"]): {"name": fold(c["name"]), "type": c.get("data_type"), "index": i}
+                        for i, c in enumerate(source["columns"], 1)},
+        }
+    return {"metadata": {"dbt_version": "1.11.0"}, "nodes": {}, "sources": sources, "errors": None}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_findings_are_the_same_with_the_warehouses_catalog(dialect, tmp_path):
+    """The catalog's names, as the warehouse folds them, match the SQL's."""
+    directory = FIXTURES / dialect
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(dialect_catalog(directory)))
+    manifest = _write_manifest(directory, tmp_path)
+    without, with_catalog = check(manifest), check(manifest, catalog)
+    assert with_catalog.stats["mode"] == "catalog"
+    assert [(v.model, v.column, v.path) for v in with_catalog.violations] == \
+        [(v.model, v.column, v.path) for v in without.violations]
+    assert [(u.model, u.reason) for u in with_catalog.unresolved] == [(u.model, u.reason) for u in without.unresolved]
+
+
+# -- single constructs ----------------------------------------------------------------
+
+TABLE = {("raw", "crm", "contacts"): ["contact_id", "payload", "tags", "country_code"]}
+CONSTRUCTS = [
+    # (dialect, SQL, {output: [columns of raw.crm.contacts it carries]} or the start of the unresolved reason)
+    ("snowflake", "select get(payload, 'email') as e, payload['name']['first'] as f from raw.crm.contacts",
+     {"e": ["payload"], "f": ["payload"]}),
+    ("snowflake", 'select "PAYLOAD":"Email"::varchar as e, CONTACT_ID from RAW.CRM.CONTACTS',
+     {"e": ["payload"], "contact_id": ["contact_id"]}),
+    ("snowflake", "select s.value as tag, s.index as i, s.seq as n from raw.crm.contacts as c, "
+                  "table(split_to_table(c.tags, ',')) as s", {"tag": ["tags"], "i": [], "n": []}),
+    ("snowflake", "select f.key as k, f.path as p, f.this as t from raw.crm.contacts, "
+                  "lateral flatten(input => payload, recursive => true) as f",
+     {"k": ["payload"], "p": ["payload"], "t": ["payload"]}),
+    ("snowflake", "select f.value as v from raw.crm.contacts as c, table(flatten(c.payload:phones)) as f",
+     {"v": ["payload"]}),
+    ("snowflake", "select * from table(result_scan(last_query_id()))", "reads the table function result_scan"),
+    ("snowflake", "select email from identifier('raw.crm.contacts')", "reads the table function"),
+    ("snowflake", "select $3:email::string as email from raw.crm.contacts", "`$3` names a column by its position"),
+    ("bigquery", "select array(select t from unnest(c.tags) as t) as tags, json_query(c.payload, '$.a') as a "
+                 "from raw.crm.contacts as c", {"tags": ["tags"], "a": ["payload"]}),
+    ("bigquery", "select t, o from raw.crm.contacts, unnest(tags) as t with offset as o", {"t": ["tags"], "o": []}),
+    ("databricks", "select contact_id, explode(tags) as tag, from_json(payload, 'email string').email as e "
+                   "from raw.crm.contacts", {"contact_id": ["contact_id"], "tag": ["tags"], "e": ["payload"]}),
+    ("databricks", "select payload:contacts[0].email::string as e from raw.crm.contacts", {"e": ["payload"]}),
+    ("redshift", "select c.payload[0].email as e, json_extract_path_text(c.payload, 'a', 'b') as j "
+                 "from raw.crm.contacts as c", {"e": ["payload"], "j": ["payload"]}),
+    ("redshift", "select t, i from raw.crm.contacts as c, c.tags as t at i", {"t": ["tags"], "i": []}),
+]
+
+
+@pytest.mark.parametrize("dialect, sql, expected", CONSTRUCTS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CONSTRUCTS)])
+def test_construct(dialect, sql, expected):
+    traced = trace_model(sql, dialect, schema_for(TABLE, dialect))
+    if isinstance(expected, str):
+        assert traced.unresolved is not None and traced.unresolved.startswith(expected), traced.unresolved
+        return
+    assert traced.unresolved is None, traced.unresolved
+    assert {name: sorted(d.column for d in deps if d.passes_value) for name, deps in traced.columns.items()} == expected
+
+
+# -- protection on warehouses the macros do not run on -------------------------------
+
+SPARK_HASH_PII = ("select lower(hex(hmac(encode(r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}', 'UTF-8'), "
+                  "encode(payload, 'UTF-8')))) as h from raw.crm.contacts")
+
+
+@pytest.mark.parametrize("dialect, transform", [("spark", "protected by hash_pii"), ("databricks", "direct")])
+def test_keyed_shape_is_protection_only_where_the_macros_run(dialect, transform):
+    traced = trace_model(SPARK_HASH_PII, dialect, schema_for(TABLE, dialect))
+    assert [(d.column, d.transform) for d in traced.columns["h"]] == [("payload", transform)]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_keyless_shapes_protect_on_every_warehouse(dialect):
+    redact = sqlglot.parse_one("case when false then payload end", read=dialect)
+    assert protecting_macro(redact, dialect) == "redact"
+    duckdb_hmac = sqlglot.parse_one("pii_guard_hmac_sha256_hex(payload)", read=dialect)
+    assert protecting_macro(duckdb_hmac, dialect) is None
+
+
+def test_unsupported_adapter_names_the_supported_ones(tmp_path, capsys):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"metadata": {"adapter_type": "trino"}, "nodes": {}, "sources": {}}))
+    with pytest.raises(InputError, match="adapter 'trino', which pii-guard check does not read; supported: "
+                                         "bigquery, databricks, duckdb, postgres, redshift, snowflake, spark"):
+        load_project(manifest)
+    assert cli.main(["check", "--manifest", str(manifest)]) == 2
+    assert capsys.readouterr().err.startswith("error: the manifest was written for adapter 'trino'")
