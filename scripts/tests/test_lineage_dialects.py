@@ -254,3 +254,20 @@ def test_unsupported_adapter_names_the_supported_ones(tmp_path, capsys):
         load_project(manifest)
     assert cli.main(["check", "--manifest", str(manifest)]) == 2
     assert capsys.readouterr().err.startswith("error: the manifest was written for adapter 'trino'")
+
+
+@pytest.mark.parametrize("dialect, sql, names", [
+    ("snowflake", "select md5_hex(x), sha2_hex(x), sha1_hex(x), hash(x), md5_number_lower64(x) from t",
+     ["md5", "sha2", "sha", "hash", "md5_number_lower64"]),
+    ("bigquery", "select sha256(x), sha512(x), sha1(x), farm_fingerprint(x) from t",
+     ["sha2", "sha2", "sha1", "farm_fingerprint"]),
+    ("databricks", "select xxhash64(x), crc32(x), hash(x), sha2(x, 256), md5(x) from t",
+     ["xxhash64", "crc32", "hash", "sha2", "md5"]),
+    ("redshift", "select func_sha1(x), fnv_hash(x), checksum(x), sha2(x, 256), md5(x) from t",
+     ["func_sha1", "fnv_hash", "checksum", "sha2", "md5"]),
+])
+def test_each_warehouses_unkeyed_hashes_are_weak(dialect, sql, names):
+    traced = trace_model(sql.replace("from t", "from raw.crm.contacts").replace("(x", "(payload"), dialect,
+                         schema_for(TABLE, dialect))
+    assert traced.unresolved is None, traced.unresolved
+    assert [next(iter(deps)).transform for deps in traced.columns.values()] == [f"weak hash {n}" for n in names]

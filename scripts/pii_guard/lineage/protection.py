@@ -67,14 +67,15 @@ MAX_PHONE_DIGITS_KEPT = 4
 MAX_ZIP_DIGITS_KEPT = 3
 
 # Unkeyed hashes: reversible by enumerating the inputs (emails, ids).
-WEAK_HASHES = (exp.MD5, exp.SHA, exp.SHA2, exp.MD5Digest, exp.SHA2Digest, exp.MD5NumberLower64,
-               exp.MD5NumberUpper64, exp.FarmFingerprint)
+WEAK_HASHES = (exp.MD5, exp.SHA, exp.SHA2, exp.MD5Digest, exp.SHA1Digest, exp.SHA2Digest, exp.MD5NumberLower64,
+               exp.MD5NumberUpper64, exp.FarmFingerprint, exp.CityHash64, exp.StandardHash, exp.HashAgg)
 # Names for the hash nodes whose sqlglot name reads badly (SHA2Digest: BigQuery's sha256/sha512).
-WEAK_HASH_LABELS = {exp.SHA2Digest: "sha2", exp.MD5NumberLower64: "md5_number_lower64",
-                    exp.MD5NumberUpper64: "md5_number_upper64", exp.FarmFingerprint: "farm_fingerprint"}
+WEAK_HASH_LABELS = {exp.SHA1Digest: "sha1", exp.SHA2Digest: "sha2", exp.MD5NumberLower64: "md5_number_lower64",
+                    exp.MD5NumberUpper64: "md5_number_upper64", exp.FarmFingerprint: "farm_fingerprint",
+                    exp.CityHash64: "cityhash64", exp.StandardHash: "standard_hash", exp.HashAgg: "hash_agg"}
 WEAK_HASH_NAMES = {"md5", "sha1", "sha256", "sha512", "sha2", "hash", "xxhash64", "xxhash32",
                    "crc32", "farm_fingerprint", "murmur3_32", "md5_number", "digest",
-                   "func_sha1", "fnv_hash", "checksum", "hash_agg"}
+                   "func_sha1", "fnv_hash", "checksum"}
 
 
 def function_name(node: exp.Expression) -> str:
