@@ -213,6 +213,9 @@ CONSTRUCTS = [
     ("redshift", "select c.payload[0].email as e, json_extract_path_text(c.payload, 'a', 'b') as j "
                  "from raw.crm.contacts as c", {"e": ["payload"], "j": ["payload"]}),
     ("redshift", "select t, i from raw.crm.contacts as c, c.tags as t at i", {"t": ["tags"], "i": []}),
+    # sqlglot reads WITH ORDINALITY's last name as the UNNEST's offset, as BigQuery's WITH OFFSET.
+    ("postgres", "select t, n from raw.crm.contacts as c, unnest(c.tags) with ordinality as u(t, n)",
+     {"t": ["tags"], "n": []}),
 ]
 
 
