@@ -238,7 +238,7 @@ def test_check_sees_encrypt_pii_as_protection_and_decrypt_pii_as_pii(dbt_inline,
         assert error is None, error
         expression = sqlglot.parse_one(compiled, read=dialect).expressions[1]
         expression = expression.this if isinstance(expression, sqlglot.exp.Alias) else expression
-        assert (protecting_macro(expression) == "encrypt_pii") is protected, compiled
+        assert (protecting_macro(expression, dialect) == "encrypt_pii") is protected, compiled
         if not protected:
             assert any(is_decryption(node) for node in expression.walk()), compiled
         assert ENC_KEY not in compiled

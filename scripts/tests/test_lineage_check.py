@@ -374,7 +374,7 @@ def _compiled_use(project, macro: str):
             continue
         statement = sqlglot.parse_one(node.compiled_code, read=project.dialect)
         for projection in statement.find_all(exp.Alias):
-            if any(protecting_macro(part) == macro for part in projection.this.walk()):
+            if any(protecting_macro(part, project.dialect) == macro for part in projection.this.walk()):
                 return statement, projection.alias, projection.this
     raise AssertionError(f"{macro} is used nowhere in the integration project")
 
@@ -446,11 +446,11 @@ PSEUDONYMIZE_LOOK_ALIKES = {
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
 def test_pseudonymize_int_is_protection_and_its_look_alikes_are_not(compiled_pseudonymize_int, dialect):
     sql = compiled_pseudonymize_int[dialect]
-    assert any(protecting_macro(n) == "pseudonymize_int" for n in sqlglot.parse_one(sql, read=dialect).walk())
+    assert any(protecting_macro(n, dialect) == "pseudonymize_int" for n in sqlglot.parse_one(sql, read=dialect).walk())
     assert not _passes_customer_id(sql, dialect)
     for old, new in PSEUDONYMIZE_LOOK_ALIKES[dialect]:
         assert old in sql, old
         look_alike = sql.replace(old, new)
-        assert not any(protecting_macro(n) == "pseudonymize_int"
+        assert not any(protecting_macro(n, dialect) == "pseudonymize_int"
                        for n in sqlglot.parse_one(look_alike, read=dialect).walk()), new
         assert _passes_customer_id(look_alike, dialect), new

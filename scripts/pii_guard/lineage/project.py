@@ -20,8 +20,12 @@ from pii_guard.lineage.declarations import column_pii, declaration_error, node_t
 from pii_guard.lineage.errors import InputError
 from pii_guard.lineage.validate import validate_catalog, validate_manifest
 
-# dbt adapter type -> sqlglot dialect.
-DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark", "databricks": "databricks"}
+# dbt adapter type -> sqlglot dialect. Relations and columns are compared
+# lower-cased: each warehouse's own folding of unquoted names (Snowflake upper,
+# PostgreSQL and Redshift lower, the rest case-insensitive) maps to the same
+# key, and a quoted name differing only in case is conflated, never missed.
+DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark", "databricks": "databricks",
+            "snowflake": "snowflake", "bigquery": "bigquery", "redshift": "redshift"}
 
 
 @dataclass

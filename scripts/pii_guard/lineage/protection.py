@@ -10,15 +10,23 @@ returns the raw input (`case when <key check> then email else email end`, an
 email mask whose ELSE is the email) still passes it. A look-alike such as
 md5(email) or sha256(email || 'salt') is a weak hash (see WEAK_HASHES).
 
+The keyed shapes are protection only on the engines the macros run on
+(MACRO_DIALECTS): on another warehouse a function of the plugin's name, or
+hmac() over the Spark key reference, is whatever that warehouse holds under
+the name, with whatever key. The keyless shapes (redact, masks,
+generalization) protect on any engine.
+
 >>> import sqlglot
->>> protecting_macro(sqlglot.parse_one("case when false then ssn end", read="duckdb"))
+>>> protecting_macro(sqlglot.parse_one("case when false then ssn end", read="duckdb"), "duckdb")
 'redact'
->>> protecting_macro(sqlglot.parse_one("md5(email)", read="duckdb")) is None
+>>> protecting_macro(sqlglot.parse_one("md5(email)", read="duckdb"), "duckdb") is None
 True
->>> protecting_macro(sqlglot.parse_one(
-...     "hmac(encode(r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}', 'UTF-8'), encode(x, 'UTF-8'))", read="spark"))
+>>> spark_hmac = "hmac(encode(r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}', 'UTF-8'), encode(x, 'UTF-8'))"
+>>> protecting_macro(sqlglot.parse_one(spark_hmac, read="spark"), "spark")
 'hash_pii'
->>> protecting_macro(sqlglot.parse_one("hmac(encode('my-key', 'UTF-8'), encode(x, 'UTF-8'))", read="spark")) is None
+>>> protecting_macro(sqlglot.parse_one(spark_hmac, read="databricks"), "databricks") is None
+True
+>>> protecting_macro(sqlglot.parse_one("hmac(encode('my-key', 'UTF-8'), encode(x, 'UTF-8'))", read="spark"), "spark") is None
 True
 """
 
@@ -59,9 +67,15 @@ MAX_PHONE_DIGITS_KEPT = 4
 MAX_ZIP_DIGITS_KEPT = 3
 
 # Unkeyed hashes: reversible by enumerating the inputs (emails, ids).
-WEAK_HASHES = (exp.MD5, exp.SHA, exp.SHA2, exp.MD5Digest)
+WEAK_HASHES = (exp.MD5, exp.SHA, exp.SHA2, exp.MD5Digest, exp.SHA1Digest, exp.SHA2Digest, exp.MD5NumberLower64,
+               exp.MD5NumberUpper64, exp.FarmFingerprint, exp.CityHash64, exp.StandardHash, exp.HashAgg)
+# Names for the hash nodes whose sqlglot name reads badly (SHA2Digest: BigQuery's sha256/sha512).
+WEAK_HASH_LABELS = {exp.SHA1Digest: "sha1", exp.SHA2Digest: "sha2", exp.MD5NumberLower64: "md5_number_lower64",
+                    exp.MD5NumberUpper64: "md5_number_upper64", exp.FarmFingerprint: "farm_fingerprint",
+                    exp.CityHash64: "cityhash64", exp.StandardHash: "standard_hash", exp.HashAgg: "hash_agg"}
 WEAK_HASH_NAMES = {"md5", "sha1", "sha256", "sha512", "sha2", "hash", "xxhash64", "xxhash32",
-                   "crc32", "farm_fingerprint", "murmur3_32", "md5_number", "digest"}
+                   "crc32", "farm_fingerprint", "murmur3_32", "md5_number", "digest",
+                   "func_sha1", "fnv_hash", "checksum"}
 
 
 def function_name(node: exp.Expression) -> str:
@@ -448,14 +462,18 @@ RECOGNIZERS = (
 )
 RECOGNIZED_TYPES = (exp.Case, exp.SHA2, exp.Anonymous, exp.Dot, exp.Add, exp.DateAdd, exp.DPipe, exp.Concat,
                     exp.RegexpExtract, exp.Bracket, exp.DateTrunc, exp.TimestampTrunc, exp.Reduce, exp.ToBase64)
+# The sqlglot dialects of the engines pii_guard's macros run on (README,
+# Supported engines), and the macros whose shape holds the project's key there.
+MACRO_DIALECTS = frozenset({"duckdb", "postgres", "spark"})
+KEYED_MACROS = frozenset({"encrypt_pii", "hash_pii", "shift_date", "pseudonymize_int"})
 
 
-def protecting_macro(node: exp.Expression) -> str | None:
-    """The pii_guard macro whose protecting shape `node` is, or None."""
+def protecting_macro(node: exp.Expression, dialect: str) -> str | None:
+    """The pii_guard macro whose protecting shape `node` is, in SQL of `dialect`, or None."""
     if not isinstance(node, RECOGNIZED_TYPES):
         return None
     for macro, recognizes in RECOGNIZERS:
-        if recognizes(node):
+        if (dialect in MACRO_DIALECTS or macro not in KEYED_MACROS) and recognizes(node):
             return macro
     return None
 
@@ -463,7 +481,7 @@ def protecting_macro(node: exp.Expression) -> str | None:
 def weak_hash(node: exp.Expression) -> str | None:
     """The name of an unkeyed hash function, or None."""
     if isinstance(node, WEAK_HASHES):
-        return node.sql_name().lower()
+        return WEAK_HASH_LABELS.get(type(node)) or node.sql_name().lower()
     if isinstance(node, exp.Anonymous) and node.name.lower() in WEAK_HASH_NAMES:
         return node.name.lower()
     return None

@@ -51,7 +51,18 @@ RESHAPING_TABLE_FUNCTIONS = {
     "jsonb_array_elements", "jsonb_array_elements_text", "json_to_record", "jsonb_to_record",
     "json_to_recordset", "jsonb_to_recordset", "json_populate_record", "jsonb_populate_record",
     "regexp_split_to_table", "string_to_table", "string_split_to_table", "json_tree", "flatten",
+    "split_to_table", "strtok_split_to_table", "generator", "variant_explode", "variant_explode_outer",
 }
+# Table functions that name their own columns (when the SQL names none), in
+# order; of those, POSITION_COLUMNS number the rows and carry nothing of the input.
+TABLE_FUNCTION_COLUMNS = {
+    "flatten": ("seq", "key", "path", "index", "value", "this"),  # Snowflake
+    "split_to_table": ("seq", "index", "value"),
+    "strtok_split_to_table": ("seq", "index", "value"),
+    "variant_explode": ("pos", "key", "value"),  # Databricks
+    "variant_explode_outer": ("pos", "key", "value"),
+}
+POSITION_COLUMNS = {"seq", "index", "pos"}
 # Spark reads files as `format`.`path`; DuckDB reads a quoted file name as a table.
 FILE_FORMATS = {"parquet", "csv", "json", "orc", "avro", "text", "delta", "binaryfile", "iceberg"}
 # Expressions whose value derives from no column.
@@ -155,10 +166,14 @@ def _table_function_column(table: exp.Table, dialect: str) -> str:
 
 
 def _reads_file(table: exp.Table, dialect: str) -> bool:
-    """`select * from 'people.csv'` (DuckDB) or parquet.`/path` (Spark): a file, not a relation."""
+    """`select * from 'people.csv'` (DuckDB), parquet.`/path` (Spark) or a
+    Snowflake stage (`@stage/path`): a file, not a relation."""
     if table.db.lower() in FILE_FORMATS or "/" in table.name:
         return True
-    return dialect == "duckdb" and not table.db and table.this.quoted and "." in table.name
+    if isinstance(table.this, exp.Var) and table.name.startswith("@"):
+        return True
+    return dialect == "duckdb" and not table.db and isinstance(table.this, exp.Identifier) and table.this.quoted \
+        and "." in table.name
 
 
 def _pivots_of(source: exp.Expression | Scope) -> list[exp.Pivot]:
@@ -218,7 +233,7 @@ class _Tracer:
             return self.scope_outputs(inner[0])
         if isinstance(query, exp.Values):
             return self._values(query, scope)
-        if isinstance(query, (exp.Unnest, exp.Lateral)) and not isinstance(query.this, exp.Query):
+        if isinstance(query, (exp.Unnest, exp.Lateral, exp.TableFromRows)) and not isinstance(query.this, exp.Query):
             return self._table_function_outputs(query, scope)
         if isinstance(query, exp.Lateral):
             inner = [s for s in scope.sources.values() if isinstance(s, Scope)]
@@ -306,15 +321,26 @@ class _Tracer:
         return [(names[i], _union(self.deps(row[i], scope) for row in rows if i < len(row))) for i in range(width)]
 
     def _table_function_outputs(self, node: exp.Expression, scope: Scope) -> Outputs:
-        """UNNEST / LATERAL VIEW explode(...) / a table function: each column
-        it yields carries what its arguments carry."""
-        function = node.this if isinstance(node, exp.Lateral) else node
+        """UNNEST / LATERAL VIEW explode(...) / TABLE(FLATTEN(...)) / a table
+        function: each column it yields carries what its arguments carry, but
+        for the ones that only number rows (FLATTEN's index, UNNEST's WITH OFFSET)."""
+        function = node.this if isinstance(node, (exp.Lateral, exp.TableFromRows)) else node
         deps = self._table_function_deps(function, scope)
         alias = node.args.get("alias")
-        names = [c.name.lower() for c in alias.columns] if alias is not None and alias.columns else []
+        own = TABLE_FUNCTION_COLUMNS.get(self._table_function_name(function), ())
+        names = [c.name.lower() for c in alias.columns] if alias is not None and alias.columns else list(own)
         if not names and alias is not None and alias.name:
             names = [alias.name.lower()]
-        return [(name, deps) for name in names or [function_name(function)]]
+        outputs = [(name, EMPTY if i < len(own) and own[i] in POSITION_COLUMNS else deps)
+                   for i, name in enumerate(names or [function_name(function)])]
+        offset = node.args.get("offset") if isinstance(node, exp.Unnest) else None
+        if isinstance(offset, exp.Identifier):  # BigQuery's WITH OFFSET [AS pos]
+            outputs.append((offset.name.lower(), EMPTY))
+        return outputs
+
+    def _table_function_name(self, function: exp.Expression) -> str:
+        """The function's name; sqlglot reads Snowflake's FLATTEN as an explode."""
+        return "flatten" if self.dialect == "snowflake" and isinstance(function, exp.Explode) else function_name(function)
 
     def _table_function_deps(self, function: exp.Expression, scope: Scope) -> frozenset[Dependency]:
         name = function_name(function)
@@ -331,7 +357,7 @@ class _Tracer:
             # (encrypt_pii), and which PII the checker does not follow across it.
             raise Unresolved(f"decrypts (`{node.sql(self.dialect)[:80]}`): decrypt_pii's output is PII again, "
                              "so a model that decrypts is never verified as safe")
-        macro = protecting_macro(node)
+        macro = protecting_macro(node, self.dialect)
         if macro is not None:
             return _relabel(self._children(node, scope), f"protected by {macro}")
         if isinstance(node, exp.Column):
@@ -342,6 +368,12 @@ class _Tracer:
             return self._all_columns(scope, None)
         if isinstance(node, exp.TableColumn):  # a whole row: `select c from t as c`, row_to_json(c)
             return self._all_columns(scope, node.name)
+        if isinstance(node, exp.Parameter) and self.dialect == "snowflake" and node.this.is_int:
+            raise Unresolved(f"`{node.sql(self.dialect)}` names a column by its position, which the checker "
+                             "does not follow: name the column")
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Star):
+            raise Unresolved(f"`{node.sql(self.dialect)[:80]}` expands the fields of a struct, whose names the "
+                             "checker does not know: name the fields")
         if isinstance(node, VALUE_FREE):
             return EMPTY
         if isinstance(node, (exp.Case, exp.If)):
@@ -747,6 +779,24 @@ def _statement_pivot(statement: exp.Pivot, schema: MappingSchema, dialect: str) 
     return ModelTrace(columns=out, tables=frozenset({relation}), stars_over=frozenset({relation}))
 
 
+def _partiql_navigation(tree: exp.Expression) -> None:
+    """Redshift's PartiQL FROM items rewritten, in place, as the UNNEST they
+    are: `t.arr AS e AT i` (each element, and its index, which carries
+    nothing) and `UNPIVOT t.obj AS v AT k` (each value, and its attribute
+    name, which carries the object's keys)."""
+    for at in list(tree.find_all(exp.AtIndex)):
+        navigated, parent = at.this, at.parent
+        if not isinstance(navigated, exp.Alias):
+            continue
+        index = exp.to_identifier(at.expression.name)
+        if isinstance(parent, exp.Pivot) and parent.args.get("unpivot"):
+            parent.replace(exp.Unnest(expressions=[navigated.this],
+                                      alias=exp.TableAlias(columns=[navigated.args["alias"], index])))
+        elif isinstance(parent, (exp.Join, exp.From)):
+            at.replace(exp.Unnest(expressions=[navigated.this], alias=exp.TableAlias(columns=[navigated.args["alias"]]),
+                                  offset=index))
+
+
 def _physical_tables(root: Scope) -> set[Relation]:
     tables = set()
     for scope in root.traverse():
@@ -783,6 +833,7 @@ def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozense
         statement = statements[0]
         if isinstance(statement, exp.Pivot):
             return _statement_pivot(statement, schema, dialect)
+        _partiql_navigation(statement)
         stars = _stars_over(statement)
         if this is not None and schema.find(exp.table_(this[2], db=this[1] or None, catalog=this[0] or None),
                                             raise_on_missing=False) is None:
@@ -802,10 +853,12 @@ def trace_model(sql: str, dialect: str, schema: MappingSchema, partial: frozense
         tracer = _Tracer(root, schema, dialect, partial, stars)
         for scope in root.traverse():
             for source in scope.sources.values():
+                if isinstance(source, exp.Table) and _reads_file(source, dialect):
+                    raise Unresolved(f"reads the file {source.name}, whose rows the checker cannot see")
                 if isinstance(source, exp.Table) and not isinstance(source.this, exp.Identifier):
                     tracer._table_function_deps(source.this, scope)  # fails on readers of outside data
-                elif isinstance(source, exp.Table) and _reads_file(source, dialect):
-                    raise Unresolved(f"reads the file {source.name}, whose rows the checker cannot see")
+                elif isinstance(source, Scope) and isinstance(source.expression, exp.TableFromRows):
+                    tracer._table_function_deps(source.expression.this, scope)
         columns = _by_name(tracer.scope_outputs(root))
         return ModelTrace(columns=columns, tables=frozenset(tables),
                           unknown_tables=frozenset(tracer.unknown_tables | unknown),
