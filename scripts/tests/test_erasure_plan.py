@@ -65,3 +65,14 @@ def test_no_subject_declared_plans_nothing():
     plan = erasure_plan(_project(_model("mart"), subject=None), TracedProject(["model.p.mart"], {
         "model.p.mart": ModelTrace({"e": frozenset({Dependency(RAW, "email")})})}, {}, {}))
     assert plan.origins == [] and plan.relations == []
+
+
+def test_a_materialized_view_is_not_erasable_a_custom_materialization_is_planned():
+    refreshed, custom = _model("mv", "materialized_view"), _model("custom", "my_materialization")
+    traced = TracedProject(["model.p.mv", "model.p.custom"], {
+        "model.p.mv": ModelTrace({"e": frozenset({Dependency(RAW, "email")})}),
+        "model.p.custom": ModelTrace({"e": frozenset({Dependency(RAW, "email")})}),
+    }, {}, {})
+    plan = erasure_plan(_project(refreshed, custom), traced)
+    assert [r.node for r in plan.relations] == ["model.p.custom"]
+    assert plan.not_erasable["model.p.mv"].startswith("a materialized_view takes no UPDATE: refresh it (dbt run --select mv)")

@@ -2,7 +2,8 @@
 
 A relation with yml meta `pii_guard: {subject: <column>}` (a source or seed:
 raw data) names the column that identifies its data subject. Every model or
-snapshot that stores rows (table, incremental, snapshot) and has a column
+snapshot that stores rows (anything but a view or an ephemeral model; a
+materialized view is refreshed, not erased) and has a column
 deriving from that relation's PII, through any transform but a count (the
 value itself, a keyed pseudonym, a mask, a generalization), is a relation to
 erase. Its columns deriving from the subject column are its keys: a row whose
@@ -39,8 +40,11 @@ from pii_guard.lineage.project import Project
 from pii_guard.lineage.propagate import UNKNOWN, propagate
 from pii_guard.lineage.trace import COUNTED, Dependency
 
-# Materializations whose rows stay in the warehouse until something deletes them.
-STORING = {"table", "incremental", "snapshot"}
+# Materializations that store nothing (a view reads its parents when queried);
+# every other one, custom materializations included, is assumed to store rows.
+NOT_STORING = {"view", "ephemeral"}
+# Stored, but only the warehouse may change their rows: a refresh recomputes them.
+REFRESHED = {"materialized_view", "dynamic_table"}
 
 
 @dataclass
@@ -102,9 +106,13 @@ def erasure_plan(project: Project, traced: "TracedProject") -> ErasurePlan:  # n
             held.setdefault(uid, {})[column] = set(hops)
     for uid in traced.order:
         node = project.nodes[uid]
-        stored = node.resource_type == "snapshot" or node.materialized in STORING
+        stored = node.resource_type == "snapshot" or node.materialized not in NOT_STORING
         columns = held.get(uid)
         if not stored or not columns:
+            continue
+        if node.materialized in REFRESHED:
+            plan.not_erasable[uid] = (f"a {node.materialized} takes no UPDATE: refresh it (dbt run --select "
+                                      f"{node.name}) once the first layer drops the forgotten subjects")
             continue
         unknown = sorted({origin[0] for hops in columns.values() for origin in hops
                           if origin[1] == UNKNOWN and origin[0] in downstream})
