@@ -5,6 +5,6 @@
       "pii_guard." ~ macro_name ~ " is not implemented for adapter '" ~ adapter.type() ~ "'. "
       ~ "Supported adapters: " ~ supported | join(", ") ~ ". To bring your own, define " ~ adapter.type() ~ "__" ~ macro_name
       ~ " in your project and list it before pii_guard in `dispatch: [{macro_namespace: pii_guard, "
-      ~ "search_order: [<your_project>, pii_guard]}]` in dbt_project.yml."
+      ~ "search_order: [" ~ project_name ~ ", pii_guard]}]` in dbt_project.yml."
   ) }}
 {%- endmacro %}

@@ -3,7 +3,7 @@
 
       # dbt_project.yml (a package cannot set hooks on your models)
       models:
-        <your_project>:
+        my_project:  # the name: at the top of your dbt_project.yml
           +pre-hook: "{{ pii_guard.refuse_pii_in_safe_model() }}"
 
     Before a safe model (meta privacy_tier: safe, or access: public) is built,

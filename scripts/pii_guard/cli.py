@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pii_guard import __version__
 from pii_guard.keys import KEY_ENV_VAR, KeyProblem, generate_key, read_key
+from pii_guard.plural import counted
 
 NORMALIZERS = ("email", "phone", "text")
 
@@ -205,7 +206,7 @@ def _check(args: argparse.Namespace) -> int:
     rendered = FORMATTERS[args.format](report)
     _write_report(rendered, output)
     if output is not None:
-        print(f"pii-guard check: wrote {args.output}: {report.stats['violations']} violations, "
+        print(f"pii-guard check: wrote {args.output}: {counted(report.stats['violations'], 'violation')}, "
               f"{report.stats['unresolved']} unresolved", file=sys.stderr)
     return report.exit_code
 
@@ -242,7 +243,7 @@ def _classify(args: argparse.Namespace) -> int:
     _write_report(FORMATTERS[args.format](result), output)
     if output is not None:
         pii = sum(p.pii for p in result.proposals)
-        print(f"pii-guard classify: wrote {args.output}: {len(result.proposals)} unclassified columns, "
+        print(f"pii-guard classify: wrote {args.output}: {counted(len(result.proposals), 'unclassified column')}, "
               f"{pii} proposed PII", file=sys.stderr)
     return 0
 
@@ -264,7 +265,7 @@ def _erase(args: argparse.Namespace) -> int:
         raise InputError("no source or seed declares its data subject, so there is nothing to erase from: "
                          "add meta pii_guard: {subject: <column>} to each raw relation holding PII "
                          "(README, 'Erasure').")
-    print(f"pii-guard erase: {len(plan.relations)} stored relation(s) hold PII of "
+    print(f"pii-guard erase: {counted(len(plan.relations), 'stored relation holds', 'stored relations hold')} PII of "
           f"{', '.join(o.node for o in plan.origins)}", file=sys.stderr)
     for uid, reason in sorted(plan.not_erasable.items()):
         print(f"pii-guard erase: NOT ERASABLE {uid}: {reason}", file=sys.stderr)
@@ -315,8 +316,9 @@ def _map(args: argparse.Namespace) -> int:
     _, project_dir, _, drawn = _pii_map(args)
     _write_report(as_html(drawn, project_dir.resolve().name), output)
     s = drawn.stats
-    print(f"pii-guard map: wrote {args.output}: {s['pii_columns']} declared PII columns, {s['leak_flows']} leaks, "
-          f"{s['protected_flows']} protected flows, {s['unresolved_models']} unresolved models", file=sys.stderr)
+    print(f"pii-guard map: wrote {args.output}: {counted(s['pii_columns'], 'declared PII column')}, "
+          f"{counted(s['leak_flows'], 'leak')}, {counted(s['protected_flows'], 'protected flow')}, "
+          f"{counted(s['unresolved_models'], 'unresolved model')}", file=sys.stderr)
     return 0
 
 
@@ -341,7 +343,8 @@ def _annotate(args: argparse.Namespace) -> int:
     if output is not None or written_manifest is None:
         _write_report(patch.diff, output)
     columns = sum(len(c) for c in derived.values())
-    print(f"pii-guard annotate: {columns} columns of {len(derived)} models classified", file=sys.stderr)
+    print(f"pii-guard annotate: {counted(columns, 'column')} of {counted(len(derived), 'model')} classified",
+          file=sys.stderr)
     return 0
 
 

@@ -233,6 +233,8 @@ WRONG_MANIFESTS = [
     (("sources",), [1], "sources must be an object or null, got a list"),
     (("metadata",), "duckdb", "metadata must be an object or null, got a string"),
     (("metadata", "adapter_type"), 3, "metadata.adapter_type must be a string, got an integer"),
+    (("metadata", "project_name"), ["p"], "metadata.project_name must be a string, got a list"),
+    (("metadata", "generated_at"), 1764063000, "metadata.generated_at must be a string, got an integer"),
     (N, [], f'nodes["{SAFE}"] must be an object (a dbt node), got a list'),
     (N + ("unique_id",), None, f'nodes["{SAFE}"].unique_id must be a string, got null'),
     (N + ("resource_type",), 7, f'nodes["{SAFE}"].resource_type must be a string, got an integer'),

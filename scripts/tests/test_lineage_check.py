@@ -204,8 +204,15 @@ def test_sarif_and_html_formats(corpus, tmp_path):
     result = run_check("check", "--project-dir", str(CORPUS), "--manifest", manifest, "--format", "html",
                        "--output", str(page))
     assert result.returncode == 1 and page.exists()
+    assert result.stderr == f"pii-guard check: wrote {page}: {len(EXPECTED_VIOLATIONS)} violations, " \
+                            f"{len(EXPECTED_UNRESOLVED)} unresolved\n"
     text = page.read_text()
     assert text.count("<svg") == len(EXPECTED_VIOLATIONS)
+    written_at = json.loads(Path(manifest).read_text())["metadata"]["generated_at"]
+    assert "<h1>pii-guard check: lineage_corpus</h1>" in text and "dbt project: <b>lineage_corpus</b>" in text
+    assert f"Manifest written by dbt at: <time datetime='{written_at}'>{written_at}</time>" in text
+    assert "<h2>Legend</h2>" in text and "<h2>Accepted</h2>" in text
+    assert f"{len(EXPECTED_VIOLATIONS)} violations, {len(EXPECTED_UNRESOLVED)} unresolved, 2 accepted.</b>" in text
     assert "<script" not in text and "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in text
 
@@ -317,12 +324,17 @@ def test_missing_manifest_says_what_to_run(tmp_path):
     assert f"manifest.json not found at {tmp_path}/target/manifest.json. Run `dbt compile`" in result.stderr
 
 
-def test_manifest_from_dbt_parse_is_refused(corpus, tmp_path):
-    parsed = DbtProject(tmp_path, key=None, project_dir=CORPUS)
-    require_ok(parsed.dbt("parse"), "dbt parse")
-    result = run_check("check", "--manifest", str(parsed.target_path / "manifest.json"))
-    assert result.returncode == 2
-    assert "has no compiled SQL (it was written by `dbt parse`). Run `dbt compile` first" in result.stderr
+@pytest.mark.parametrize("command", ["parse", "seed"])
+def test_manifest_without_compiled_sql_is_refused(corpus, tmp_path, command):
+    written = DbtProject(tmp_path, key=None, project_dir=CORPUS)
+    require_ok(written.dbt(command), f"dbt {command}")
+    manifest = written.target_path / "manifest.json"
+    result = run_check("check", "--manifest", str(manifest))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"error: {manifest} has no compiled SQL for its models: it was written by a command that does not "
+        "compile them, such as `dbt parse`, `dbt test`, `dbt seed` or `dbt run-operation`. "
+        "Run `dbt compile` first, then pii-guard check.\n")
 
 
 

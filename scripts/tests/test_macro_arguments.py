@@ -81,6 +81,8 @@ def test_generic_tests_with_engine_specific_sql_refuse_unknown_adapters(compile_
     error = compile_inline("{{ pii_guard.default__test_" + test + "(ref('no_pii_values_clean'), 'note'"
                            + (", ['email']" if test == "no_pii_values" else "") + ") }}")
     assert error is not None and f"pii_guard.{test} is not implemented for adapter 'duckdb'" in error, error
+    # The dispatch line to copy names the project being compiled, not a placeholder.
+    assert "search_order: [pii_guard_integration_tests, pii_guard]}]` in dbt_project.yml." in error, error
 
 
 @pytest.mark.parametrize("zip3s", ["[36]", "['36']", "'036'", "['03a']"])

@@ -108,6 +108,7 @@ def merge_projects(checked: Project, upstreams: list[Project], sources: list[str
         by_relation=by_relation,
         warnings=[warning for project in projects for warning in project.warnings] + unread,
         name=checked.name,
+        generated_at=checked.generated_at,
     )
 
 

@@ -69,6 +69,7 @@ class Project:
     warnings: list[str] = field(default_factory=list)
     _by_suffix: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict, repr=False)
     name: str = ""  # the dbt project's name (manifest metadata project_name)
+    generated_at: str = ""  # when dbt wrote the manifest (metadata generated_at, ISO 8601 UTC)
 
     def resolve(self, relation: tuple[str, ...]) -> tuple[str, ...] | None:
         """The project's or the catalog's relation that `relation`, as SQL
@@ -200,7 +201,8 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
     validate_manifest(manifest, manifest_path)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("nodes"), dict):
         raise InputError(f"{manifest_path} is not a dbt manifest (no 'nodes'). {hint}")
-    adapter = (manifest.get("metadata") or {}).get("adapter_type")
+    metadata = manifest.get("metadata") or {}
+    adapter = metadata.get("adapter_type")
     if adapter not in DIALECTS:
         raise InputError(
             f"the manifest was written for adapter {adapter!r}, which pii-guard check does not "
@@ -209,7 +211,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
 
     nodes: dict[str, Node] = {}
     problems: list[str] = []
-    name = str((manifest.get("metadata") or {}).get("project_name") or "")
+    name = metadata.get("project_name") or ""
     raw = list(manifest["nodes"].values()) + list((manifest.get("sources") or {}).values())
     for item in raw:
         kind = item.get("resource_type")
@@ -247,7 +249,8 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
     sql_models = [n for n in nodes.values() if n.resource_type == "model" and n.language == "sql"]
     if sql_models and all(n.compiled_code is None for n in sql_models):
         raise InputError(
-            f"{manifest_path} has no compiled SQL (it was written by `dbt parse`). "
+            f"{manifest_path} has no compiled SQL for its models: it was written by a command that does not "
+            "compile them, such as `dbt parse`, `dbt test`, `dbt seed` or `dbt run-operation`. "
             "Run `dbt compile` first, then pii-guard check."
         )
 
@@ -269,6 +272,7 @@ def load_project(manifest_path: Path, catalog_path: Path | None = None,
         by_relation=_by_relation(nodes),
         warnings=[w for w in [untiered_safe_folders(raw)] if w],
         name=name,
+        generated_at=metadata.get("generated_at") or "",
     )
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pii_guard.lineage.project import Project
 from pii_guard.lineage.propagate import UNKNOWN, path_to
+from pii_guard.plural import counted
 
 if TYPE_CHECKING:
     from pii_guard.lineage.pipeline import TracedProject
@@ -60,6 +61,9 @@ class Report:
     stats: dict[str, Any] = field(default_factory=dict)
     # Declarations that leave models unchecked; printed on stderr, never change the exit status.
     warnings: list[str] = field(default_factory=list)
+    # The checked dbt project and when dbt wrote its manifest (its metadata): the HTML page shows them.
+    project: str = ""
+    generated_at: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -110,7 +114,7 @@ def _why_unresolved(project: Project, traced: TracedProject, uid: str) -> str | 
 
 
 def build_report(project: Project, traced: TracedProject, selected: set[str] | None = None) -> Report:
-    report = Report()
+    report = Report(project=project.name, generated_at=project.generated_at)
     several_projects = len({node.project for node in project.nodes.values()}) > 1
     for uid in traced.order:
         node = project.nodes[uid]
@@ -178,13 +182,21 @@ def as_text(report: Report) -> str:
     for u in report.unresolved:
         lines.append(f"UNRESOLVED {u.model}: {u.reason}")
     s = report.stats
-    lines.append(f"columns from {_MODES[s['mode']]}; {s['relations_without_columns']} relations read "
+    lines.append(f"columns from {_MODES[s['mode']]}; {counted(s['relations_without_columns'], 'relation')} read "
                  "with no known columns")
-    lines.append(
-        f"{s['models']} models ({s['safe_models']} safe), {s['traced_columns']} columns traced: "
-        f"{s['violations']} violations, {s['unresolved']} unresolved, {s['accepted']} accepted"
-    )
+    lines.append(summary(s))
     return "\n".join(lines) + "\n"
+
+
+def summary(stats: dict[str, Any]) -> str:
+    """The last line of the text report, and the HTML page's summary.
+
+    >>> summary({"models": 1, "safe_models": 1, "traced_columns": 2, "violations": 1, "unresolved": 0, "accepted": 0})
+    '1 model (1 safe), 2 columns traced: 1 violation, 0 unresolved, 0 accepted'
+    """
+    return (f"{counted(stats['models'], 'model')} ({stats['safe_models']} safe), "
+            f"{counted(stats['traced_columns'], 'column')} traced: {counted(stats['violations'], 'violation')}, "
+            f"{stats['unresolved']} unresolved, {stats['accepted']} accepted")
 
 
 def as_json(report: Report) -> str:
@@ -219,6 +231,21 @@ def as_sarif(report: Report) -> str:
     return json.dumps(sarif, indent=2) + "\n"
 
 
+# The boxes of a path: where the PII starts, the columns it passes through, the safe model's column it reaches.
+HOP_COLOURS = {"origin": "#fde2e1", "through": "#eef2f7", "reached": "#ffd7a8"}
+# Each kind of finding: its colour on the page, and what it means.
+STATUSES = {
+    "violation": ("#b3261e", "PII reaches a column of a safe model without a protecting transform: "
+                             "the check fails."),
+    "weak hashing": ("#b3261e", "PII hashed without a key (md5, sha256, ...) reaches a safe model: anyone can "
+                                "hash a list of candidates and compare, so the check fails."),
+    "unresolved": ("#8a5a00", "A model the checker cannot analyse, or one that reads such a model: never "
+                              "assumed clean, so the check fails."),
+    "accepted": ("#2e6b30", "A finding a pii_guard_allow entry of dbt_project.yml accepts, with its reason: "
+                            "listed, and the check does not fail on it."),
+}
+
+
 def _path_svg(violation: Violation) -> str:
     """One violation's path, left to right, as inline SVG: no scripts, no network."""
     box_w, box_h, gap = 230, 44, 50
@@ -227,7 +254,7 @@ def _path_svg(violation: Violation) -> str:
     for i, hop in enumerate(violation.path):
         x = i * (box_w + gap)
         uid, _, column = hop.rpartition(".")
-        fill = "#fde2e1" if i == 0 else ("#ffd7a8" if i == len(violation.path) - 1 else "#eef2f7")
+        fill = HOP_COLOURS["origin" if i == 0 else ("reached" if i == len(violation.path) - 1 else "through")]
         parts.append(f'<rect x="{x}" y="8" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" stroke="#556"/>')
         parts.append(f'<text x="{x + 8}" y="26" font-size="11">{html.escape(uid.split(".", 1)[-1])}</text>')
         parts.append(f'<text x="{x + 8}" y="44" font-size="13" font-weight="bold">{html.escape(column)}</text>')
@@ -241,22 +268,66 @@ def _path_svg(violation: Violation) -> str:
     return "".join(parts)
 
 
+def _status(name: str) -> str:
+    return f"<span class='status' style='background:{STATUSES[name][0]}'>{name}</span>"
+
+
+def _legend() -> str:
+    """What each status, box colour and edge label of the page means."""
+    statuses = "".join(f"<dt>{_status(name)}</dt><dd>{html.escape(meaning)}</dd>"
+                       for name, (_, meaning) in STATUSES.items())
+    boxes = {"origin": "the declared PII column the path starts from",
+             "through": "a column of a model the PII passes through",
+             "reached": "the column of the safe model that the PII reaches"}
+    hops = "".join(f"<dt><span class='swatch' style='background:{HOP_COLOURS[kind]}'></span>{kind}</dt>"
+                   f"<dd>{meaning}</dd>" for kind, meaning in boxes.items())
+    return ("<section class='legend'><h2>Legend</h2><dl>" + statuses + hops
+            + "<dt>edge label</dt><dd>what the step does to the value: <code>direct</code> (copied or computed "
+              "from it), <code>equal via</code> a join condition, <code>weak hash</code> and the function</dd>"
+            + "</dl></section>")
+
+
+def _header(report: Report) -> str:
+    """The project checked, and when dbt wrote the manifest: the page says what it is about, and the
+    same manifest always gives the same page (no clock is read)."""
+    project = f"<b>{html.escape(report.project)}</b>" if report.project else "not named in the manifest"
+    written = (f"<time datetime='{html.escape(report.generated_at)}'>{html.escape(report.generated_at)}</time>"
+               if report.generated_at else "not recorded in the manifest")
+    return (f"<p class='meta'>dbt project: {project}<br>Manifest written by dbt at: {written} "
+            "(its metadata.generated_at, in UTC: when the dbt command that wrote it ran, "
+            "not when this page was made)</p>")
+
+
 def as_html(report: Report) -> str:
     s = report.stats
     rows = []
     for v in report.violations:
-        rows.append(f"<section><h2>{html.escape(v.model)}.<code>{html.escape(v.column)}</code></h2>"
+        status = "weak hashing" if v.reason.startswith("weak") else "violation"
+        rows.append(f"<section><h2>{_status(status)} {html.escape(v.model)}.<code>{html.escape(v.column)}</code></h2>"
                     f"<p>{html.escape(v.reason)}. Origin: <code>{html.escape(v.source)}</code></p>"
                     f"<div class='path'>{_path_svg(v)}</div></section>")
-    unresolved = "".join(f"<li><code>{html.escape(u.model)}</code>: {html.escape(u.reason)}</li>" for u in report.unresolved)
+    unresolved = "".join(f"<li>{_status('unresolved')} <code>{html.escape(u.model)}</code>: {html.escape(u.reason)}</li>"
+                         for u in report.unresolved)
+    accepted = "".join(f"<li>{_status('accepted')} <code>{html.escape(f'{a.model}.{a.column}')}</code> &lt;- "
+                       f"<code>{html.escape(a.source)}</code>: {html.escape(str(a.accepted))}</li>"
+                       for a in report.accepted)
+    accepted += "".join(f"<li>{_status('accepted')} <code>{html.escape(u.model)}</code> unresolved: "
+                        f"{html.escape(u.reason)}: {html.escape(str(u.accepted))}</li>"
+                        for u in report.accepted_unresolved)
+    title = "pii-guard check" + (f": {report.project}" if report.project else "")
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>pii-guard check</title>"
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         "<style>body{font-family:system-ui,sans-serif;margin:2em}section{border-top:1px solid #ccc;padding:.5em 0}"
-        ".path{overflow-x:auto}code{background:#f4f4f4;padding:0 .2em}</style></head><body>"
-        f"<h1>pii-guard check</h1><p>{s['models']} models ({s['safe_models']} safe): "
-        f"<b>{s['violations']} violations</b>, {s['unresolved']} unresolved, {s['accepted']} accepted.</p>"
+        ".path{overflow-x:auto}code{background:#f4f4f4;padding:0 .2em}"
+        ".status{color:#fff;border-radius:3px;padding:0 .4em;font-size:.8em;font-weight:normal}"
+        ".swatch{display:inline-block;width:1.4em;height:.9em;border:1px solid #556;border-radius:3px;"
+        "margin-right:.4em;vertical-align:middle}dl{display:grid;grid-template-columns:max-content auto;gap:.3em 1em}"
+        "dd{margin:0}.meta{color:#444}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>{_header(report)}<p><b>{html.escape(summary(s))}.</b></p>"
+        + _legend()
         + "".join(rows)
         + (f"<h2>Unresolved</h2><ul>{unresolved}</ul>" if unresolved else "")
+        + (f"<h2>Accepted</h2><ul>{accepted}</ul>" if accepted else "")
         + "</body></html>\n"
     )
 

@@ -211,8 +211,9 @@ def validate_manifest(data: object, path: object) -> None:
         shape = "" if type(data) is dict else f": its top level is {_kind(data)}, not an object"
         raise InputError(f"{path} is not a dbt manifest (no 'nodes'){shape}. {MANIFEST_HINT}")
     metadata = check.obj(data.get("metadata"), ("metadata",))
-    if type(metadata.get("adapter_type")) not in STRING_OR_NULL:
-        raise check.fail(("metadata", "adapter_type"), "a string", metadata["adapter_type"])
+    for key in ("adapter_type", "project_name", "generated_at"):
+        if type(metadata.get(key)) not in STRING_OR_NULL:
+            raise check.fail(("metadata", key), "a string", metadata[key])
     nodes = check.obj(data["nodes"], ("nodes",), nullable=False)
     sources = check.obj(data.get("sources"), ("sources",))
     for section, items in (("nodes", nodes), ("sources", sources)):
