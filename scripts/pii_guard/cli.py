@@ -80,6 +80,7 @@ def _hash(args: argparse.Namespace) -> int:
 
 
 def _postgres_keyring(args: argparse.Namespace) -> int:
+    from pii_guard.lineage.errors import require_extra
     from pii_guard.postgres_keyring import KeyringProblem, install_keyring, keyring_functions
 
     from pii_guard.encryption import ENCRYPTION_KEY_ENV_VAR, read_encryption_key
@@ -87,10 +88,7 @@ def _postgres_keyring(args: argparse.Namespace) -> int:
     key = read_key(os.environ)
     # The encryption key is optional: without it the keyring keeps the one it holds.
     encryption_key = read_encryption_key(os.environ) if os.environ.get(ENCRYPTION_KEY_ENV_VAR) is not None else None
-    try:
-        import psycopg2
-    except ImportError:
-        raise KeyringProblem("pii_guard: postgres-keyring needs psycopg2; install pii-guard[postgres].") from None
+    psycopg2 = require_extra("psycopg2", "postgres-keyring", "postgres")
     try:
         connection = psycopg2.connect(args.dsn)
     except psycopg2.Error as error:
@@ -265,6 +263,13 @@ def _erase(args: argparse.Namespace) -> int:
         raise InputError("no source or seed declares its data subject, so there is nothing to erase from: "
                          "add meta pii_guard: {subject: <column>} to each raw relation holding PII "
                          "(README, 'Erasure').")
+    # Found before anything is said: without dbt the only output is the error.
+    dbt = None if args.plan else (shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt"))
+    if dbt is None and not args.plan:
+        raise InputError("erase needs dbt where pii-guard runs, which pii-guard installs only with an extra: "
+                         "pip install 'pii-guard[duckdb]' (or [postgres], [spark]: the extra of the project's "
+                         "adapter); or print the plan with --plan and pass it to "
+                         "`dbt run-operation pii_guard.erase_subjects --args`.")
     print(f"pii-guard erase: {counted(len(plan.relations), 'stored relation holds', 'stored relations hold')} PII of "
           f"{', '.join(o.node for o in plan.origins)}", file=sys.stderr)
     for uid, reason in sorted(plan.not_erasable.items()):
@@ -272,11 +277,6 @@ def _erase(args: argparse.Namespace) -> int:
     if args.plan:
         print(json.dumps(plan.as_args()["plan"], indent=2))
         return 1 if plan.not_erasable else 0
-    dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt")
-    if dbt is None:
-        raise InputError("dbt is not installed where pii-guard runs: install pii_guard with your adapter's extra "
-                         "(e.g. pip install 'pii_guard[duckdb]'), or print the plan with --plan and pass it to "
-                         "`dbt run-operation pii_guard.erase_subjects --args`.")
     dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
     operation_args = plan.as_args()
     operation_args["dry_run"] = args.dry_run

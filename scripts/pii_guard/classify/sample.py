@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pii_guard.classify.columns import Relation
-from pii_guard.lineage.errors import InputError
+from pii_guard.lineage.errors import InputError, require_extra
 
 
 @dataclass
@@ -59,8 +59,7 @@ def sample_duckdb(path: Path, relations: list[Relation], rows: int) -> dict[str,
     the database file opened read-only. The manifest's database name is the
     file's stem when dbt wrote it; a copy under another name is read by schema
     and table."""
-    import duckdb
-
+    duckdb = require_extra("duckdb", "classify --sample duckdb", "duckdb")
     if not path.is_file():
         raise InputError(f"--duckdb {path}: no such file. Pass the DuckDB database dbt built "
                          "(the path in profiles.yml), or --sample none.")
@@ -101,8 +100,8 @@ def sample_profile(project_dir: Path, profiles_dir: Path | None, target: str | N
     `dbt show --inline ... --limit N` in this process (dbtRunner), the project
     parsed once and its manifest reused for every relation. dbt logs nothing
     (its console and file logs would hold the rows)."""
-    from dbt.cli.main import dbtRunner
-
+    dbtRunner = require_extra("dbt.cli.main", "classify --sample profile", "duckdb",
+                              " (or [postgres], [spark]: the extra of the project's adapter)").dbtRunner
     os.environ.setdefault("DO_NOT_TRACK", "1")
     scratch = Path(tempfile.mkdtemp(prefix="pii_guard_classify_"))
     common = ["--project-dir", str(project_dir), "--target-path", str(scratch / "target"),
