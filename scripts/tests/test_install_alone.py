@@ -151,7 +151,7 @@ def test_check_reports_the_leaks_of_the_saved_manifest(alone):
         "(DPA-7: the support processor may call customers)",
         "columns from yml declarations, seed files and compiled SQL (no catalog.json); "
         "0 relations read with no known columns",
-        "4 models (3 safe), 11 columns traced: 1 violations, 0 unresolved, 1 accepted",
+        "4 models (3 safe), 11 columns traced: 1 violation, 0 unresolved, 1 accepted",
     ]
 
 
