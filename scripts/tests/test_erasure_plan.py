@@ -76,3 +76,16 @@ def test_a_materialized_view_is_not_erasable_a_custom_materialization_is_planned
     plan = erasure_plan(_project(refreshed, custom), traced)
     assert [r.node for r in plan.relations] == ["model.p.custom"]
     assert plan.not_erasable["model.p.mv"].startswith("a materialized_view takes no UPDATE: refresh it (dbt run --select mv)")
+
+
+
+def test_a_raw_seed_is_an_origin_never_a_relation_to_erase():
+    seed = Node("seed.p.people", "people", "seed", RAW, {"email", "person_id"}, materialized="seed", subject="person_id")
+    table = _model("mart", parents=("seed.p.people",))
+    project = Project("duckdb", {n.unique_id: n for n in (seed, table)}, {}, [],
+                      {n.relation: n.unique_id for n in (seed, table)})
+    traced = TracedProject(["seed.p.people", "model.p.mart"], {
+        "model.p.mart": ModelTrace({"e": frozenset({Dependency(RAW, "email")})})}, {}, {})
+    plan = erasure_plan(project, traced)
+    assert [o.node for o in plan.origins] == ["seed.p.people"]
+    assert [r.node for r in plan.relations] == ["model.p.mart"]

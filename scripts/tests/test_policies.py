@@ -222,7 +222,7 @@ def test_columns_come_from_yml_before_the_relation_is_built(policies_project):
     project = policies_project()
     require_ok(project.dbt("compile", "--select", "stg_people"), "dbt compile (no seed loaded)")
     compiled = (project.target_path / "compiled" / "policies_fixture" / "models" / "staging" / "stg_people.sql").read_text()
-    aliases = re.findall(r"\bas (\w+)(?:,|\s*\n\s*from)", compiled)
+    aliases = re.findall(r'\bas "(\w+)"(?:,|\s*\n\s*from)', compiled)  # column_identifier quotes every name
     assert aliases == PROTECTED
 
 

@@ -106,7 +106,8 @@ def erasure_plan(project: Project, traced: "TracedProject") -> ErasurePlan:  # n
             held.setdefault(uid, {})[column] = set(hops)
     for uid in traced.order:
         node = project.nodes[uid]
-        stored = node.resource_type == "snapshot" or node.materialized not in NOT_STORING
+        stored = node.resource_type == "snapshot" or (node.resource_type == "model"
+                                                       and node.materialized not in NOT_STORING)
         columns = held.get(uid)
         if not stored or not columns:
             continue
