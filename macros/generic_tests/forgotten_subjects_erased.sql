@@ -5,7 +5,9 @@
     raw values, their keyed pseudonyms, what their declared treatment makes
     of them), read from the raw relations that declare their subject (meta
     pii_guard.subject). It fails with one row per (relation, column) holding
-    one, with the number of rows (hits); never a value. It searches every
+    one, with the number of rows (hits); never a value, and one row for
+    the forget list's ids that match no raw row (nothing to search for them:
+    a wrong id or type, or raw already purged). It searches every
     relation, not the lineage's, so a relation the erasure missed is found.
 
     Forms shorter than min_length characters are not searched: a small id or
@@ -32,11 +34,22 @@
   {%- endif -%}
   {#- Not searched: the forget list, and the proof's own failures (which
       --store-failures replaces while this query reads). -#}
-  {%- set skipped = [pii_guard.forget_list_relation(forget, in_model=false) | string | lower, this | string | lower] -%}
+  {%- set forget_relation = pii_guard.forget_list_relation(forget, in_model=false) -%}
+  {%- set skipped = [forget_relation | string | lower, this | string | lower] -%}
   {%- for origin in origins -%}
     {%- do skipped.append(pii_guard.node_relation(graph.sources.get(origin.node) or graph.nodes.get(origin.node)) | string | lower) -%}
   {%- endfor -%}
-  {%- set searches = [] -%}
+  {#- A forgotten id that matches no raw row (a typo, another type such as
+      2.0 for 2, raw already purged) has no values to search for: reported,
+      never a silent pass. -#}
+  {%- set unmatched = [] -%}
+  {%- for origin in origins -%}
+    {%- do unmatched.append("not exists (select 1 from " ~ pii_guard.node_relation(graph.sources.get(origin.node) or graph.nodes.get(origin.node))
+        ~ " as pii_guard_origin where " ~ pii_guard.as_text('pii_guard_origin.' ~ pii_guard.column_identifier(origin.subject))
+        ~ " = " ~ pii_guard.as_text('pii_guard_forgotten.' ~ pii_guard.column_identifier(forget.subject_column)) ~ ")") -%}
+  {%- endfor -%}
+  {%- set searches = ["select '" ~ forget_relation | string | replace("'", "''") ~ "' as relation_name, '" ~ forget.subject_column
+      ~ " matching no raw row' as column_name, count(*) as hits from " ~ forget_relation ~ " as pii_guard_forgotten where " ~ unmatched | join(' and ')] -%}
   {%- for relation in pii_guard.erasure_searched_relations() if relation | string | lower not in skipped -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
       {%- do searches.append("select '" ~ relation | string | replace("'", "''") ~ "' as relation_name, '" ~ column.name ~ "' as column_name, count(*) as hits from "
@@ -48,7 +61,7 @@ with pii_guard_forgotten_forms as (
   where length(form) >= {{ min_length }}
 ),
 searched as (
-  {{ searches | join('\n  union all\n  ') if searches else "select 'none' as relation_name, 'none' as column_name, 0 as hits" }}
+  {{ searches | join('\n  union all\n  ') }}
 )
 select relation_name, column_name, hits from searched where hits > 0
   {%- endif -%}

@@ -258,3 +258,14 @@ def test_the_safe_copy_leaves_out_forgotten_subjects_pii(erasure_project):
     kept = {r["email"] for r in rows.values() if r["email"] is not None}
     assert kept == {pseudonym(e) for e in KEPT.values()}
     assert not forgotten_forms() & {str(v) for r in rows.values() for v in r.values()}
+
+
+def test_a_forgotten_id_matching_no_raw_row_fails_the_proof(erasure_project):
+    """An id of another type or a typo (99) would otherwise be searched for nothing and pass."""
+    project = erasure_project
+    require_ok(project.dbt("build"), "dbt build")
+    forget(project, 99)
+    result, rows = proof(project)
+    assert result.returncode != 0
+    assert [(r["relation_name"].replace('"', "").split(".")[-1], r["column_name"], r["hits"]) for r in rows] \
+        == [("forget_list", "subject_id matching no raw row", 1)]
