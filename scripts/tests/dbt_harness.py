@@ -6,6 +6,7 @@ log paths), so tests never touch the checkout's target/ or each other's keys.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
@@ -97,9 +98,17 @@ class DbtProject:
             "--profiles-dir", str(INTEGRATION),
             "--project-dir", str(self.project_dir),
         ]
+        if self.target == "spark" and "deps" not in args:
+            return spark_server(self).run(command[1:])
         return subprocess.run(
             command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, timeout=900
         )
+
+    def release(self) -> None:
+        """Stops this project's dbt server (Spark), before another process
+        opens its warehouse: Spark's Derby metastore admits one JVM at a time."""
+        for key in [key for key in _SERVERS if key[0] == str(self.workdir)]:
+            _SERVERS.pop(key).stop()
 
     def query(self, sql: str) -> list[tuple]:
         return self._run(sql)[1]
@@ -122,6 +131,58 @@ class DbtProject:
         with duckdb.connect(str(self.database), read_only=True) as connection:
             result = connection.execute(sql)
             return [column[0] for column in result.description], result.fetchall()
+
+
+class DbtServer:
+    """A dbt_server.py process: dbt commands for one project and one
+    environment, run one after another in one process, so Spark's driver JVM
+    starts once (about 10 s a command otherwise)."""
+
+    def __init__(self, project: DbtProject) -> None:
+        project.workdir.mkdir(parents=True, exist_ok=True)
+        self._log = open(project.workdir / "dbt_server.log", "ab")
+        self._process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("dbt_server.py"))], cwd=project.project_dir,
+            env=project.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True)
+
+    def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        self._process.stdin.write(json.dumps(args) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            pytest.fail(f"the dbt server stopped (exit {self._process.wait()}); see its log, dbt_server.log")
+        answer = json.loads(line)
+        return subprocess.CompletedProcess(["dbt", *args], answer["returncode"], answer["stdout"], answer["stderr"])
+
+    def stop(self) -> None:
+        self._process.stdin.close()
+        try:
+            self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process.stdout.close()
+        self._log.close()
+
+
+# One server per (workdir, environment); only the newest is kept running (a
+# Spark JVM holds about half a gigabyte, and tests run one at a time).
+_SERVERS: dict[tuple, DbtServer] = {}
+
+
+def spark_server(project: DbtProject) -> DbtServer:
+    key = (str(project.workdir), str(project.project_dir), tuple(sorted(project.env().items())))
+    if key not in _SERVERS:
+        for stale in list(_SERVERS):
+            _SERVERS.pop(stale).stop()
+        _SERVERS[key] = DbtServer(project)
+    return _SERVERS[key]
+
+
+@atexit.register
+def _stop_servers() -> None:
+    for key in list(_SERVERS):
+        _SERVERS.pop(key).stop()
 
 
 # The session fixture (conftest.py) holding the integration project built on each engine.

@@ -1,0 +1,51 @@
+"""Runs dbt commands in one long-lived process, so that a Spark project's
+driver JVM (dbt-spark's session method) starts once per project and key,
+not once per command. The JVM reads the key from its environment at launch,
+which is why one server serves one environment.
+
+    stdin:  one JSON list of dbt arguments per line
+    stdout: one JSON object per command: {"returncode", "stdout", "stderr"}
+
+Exit status as dbt's command line gives it: 0 success, 1 a node failed,
+2 dbt stopped with an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import traceback
+
+
+def run(runner, args: list[str]) -> dict:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            result = runner.invoke(args)
+            code = 0 if result.success else (2 if result.exception is not None else 1)
+            if result.exception is not None:
+                print(str(result.exception), file=sys.stderr)
+        except BaseException:  # noqa: BLE001 - reported as dbt's own crash would be
+            traceback.print_exc()
+            code = 2
+    return {"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
+def main() -> None:
+    from dbt.cli.main import dbtRunner
+
+    # The answers get a descriptor of their own: whatever else writes to
+    # file descriptor 1 (the JVM, a library) lands on stderr instead.
+    channel = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    for line in sys.stdin:
+        answer = run(dbtRunner(), json.loads(line))
+        channel.write(json.dumps(answer) + "\n")
+        channel.flush()
+
+
+if __name__ == "__main__":
+    main()
