@@ -176,7 +176,7 @@ def test_default_deny_stops_compilation_with_one_clear_error(seeded_policies, ca
     assert result.returncode != 0
     assert "1 column(s) cannot be protected: " + message in result.stdout, result.stdout[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
-    assert "README, 'Policies in yml'" in result.stdout
+    assert "docs/macros.md, 'Policies in yml'" in result.stdout
     # Nothing was built from a relation whose columns are not all classified.
     assert not project.query("select 1 from information_schema.tables where table_name = 'stg_people'")
 
