@@ -7,17 +7,19 @@ holds, every check passing, then the leaks planted in models/planted/ (built
 only with --vars '{plant_leaks: true}'), each caught by its check. dbt runs in
 this process with its console output silenced (its log is
 integration_tests/target/demo/logs/dbt.log); every line printed is the demo's.
-Everything is written under integration_tests/target/demo.
+Everything is written under integration_tests/target/demo, or under
+--workdir DIR.
 
 Exit status 0 when the story is as told (the clean project passes every check
 and every planted leak is caught), 1 with a `demo: ...` message on stderr
 otherwise.
 
-    $ make demo    # or: .venv/bin/python integration_tests/demo.py
+    $ make demo    # or: .venv/bin/python integration_tests/demo.py [--workdir DIR]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -56,11 +58,11 @@ class Leak:
 
 
 LEAKS = (
-    Leak("newsletter_export", "a mailing list in a safe model selects raw email; lineage sees it",
+    Leak("newsletter_export", "a mailing list in a safe model selects raw email; lineage checks catch it",
          ("newsletter_export", "no_pii_in_safe_models")),
-    Leak("feedback_export", "comments declared not PII hold typed-in contacts; only values show it",
+    Leak("feedback_export", "comments declared not PII hold typed-in contacts; a scan of values sees them",
          ("no_pii_values(feedback_export.comment)",)),
-    Leak("profiles_by_zip", "age_band and zip3, each generalized, together single people out",
+    Leak("profiles_by_zip", "age_band + zip3, each generalized, single people out; group sizes show it",
          ("k_anonymity(profiles_by_zip)",)),
 )
 
@@ -108,12 +110,20 @@ def label(node: Any) -> str:
 
 def prepare_project(workdir: Path) -> Path:
     """A fresh copy of the demo project under `workdir`, with the package
-    installed from this checkout, so dbt writes nothing beside the fixture."""
-    shutil.rmtree(workdir, ignore_errors=True)
+    installed from this checkout, so dbt writes nothing beside the fixture.
+    What an earlier run wrote there is removed, and nothing else."""
+    for folder in ("project", "clean", "planted", "logs"):
+        shutil.rmtree(workdir / folder, ignore_errors=True)
+    (workdir / "warehouse.duckdb").unlink(missing_ok=True)
     project = workdir / "project"
     shutil.copytree(FIXTURE, project)
     (project / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     return project
+
+
+def shown(path: Path) -> str:
+    """A path as printed: relative to the checkout when inside it."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 def run_dbt(project: Path, workdir: Path, *args: str) -> list[Any]:
@@ -125,14 +135,14 @@ def run_dbt(project: Path, workdir: Path, *args: str) -> list[Any]:
     outcome = dbtRunner().invoke(command)
     if outcome.exception is not None or (outcome.result is None and not outcome.success):
         raise DemoFailure(f"`dbt {' '.join(args)}` did not run: {outcome.exception}; "
-                          f"see {(workdir / 'logs' / 'dbt.log').relative_to(REPO)}")
+                          f"see {shown(workdir / 'logs' / 'dbt.log')}")
     return list(getattr(outcome.result, "results", []))
 
 
-def pii_guard_check(manifest: Path) -> subprocess.CompletedProcess[str]:
+def pii_guard_check(project: Path, manifest: Path) -> subprocess.CompletedProcess[str]:
     """`pii-guard check` on a manifest, as CI runs it: no warehouse, no catalog."""
     command = [str(Path(sys.executable).parent / "pii-guard"), "check", "--manifest", str(manifest),
-               "--project-dir", str(manifest.parent.parent / "project"), "--no-catalog"]
+               "--project-dir", str(project), "--no-catalog"]
     return subprocess.run(command, capture_output=True, text=True)
 
 
@@ -231,8 +241,8 @@ def show_lineage_catch(story: Story, leak: Leak, checked: subprocess.CompletedPr
     findings = [line for line in report if line.startswith(("VIOLATION", "UNRESOLVED"))]
     expected = f"VIOLATION model.shop.{leak.model}.email <- seed.shop.raw_customers.email"
     story.expect(checked.returncode == 1 and len(findings) == 1 and findings[0].startswith(expected + ":"),
-                 f"pii-guard check exited {checked.returncode} with {findings or checked.stderr.strip()}; "
-                 f"expected exactly: {expected}")
+                 f"pii-guard check exited {checked.returncode} reporting "
+                 f"{'; '.join(findings) or checked.stderr.strip() or 'no violation'}; expected exactly one: {expected}")
     story.say(f"pii-guard check: exit {checked.returncode}", 4)
     for line in report:
         if line.startswith(("VIOLATION", "UNRESOLVED", "    path:")):
@@ -255,38 +265,48 @@ def show_planted(story: Story, results: list[Any], checked: subprocess.Completed
             show_lineage_catch(story, leak, checked)
 
 
-def main() -> int:
-    story = Story()
-    # Throwaway: printed nowhere, gone when this process ends. dbt runs in
-    # this process and the pii_guard DuckDB plugin reads the key from here.
-    os.environ[KEY_ENV_VAR] = generate_key()
-    database = WORKDIR / "warehouse.duckdb"
-    os.environ.update(DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_VERSION_CHECK="false",
-                      PII_GUARD_DUCKDB_PATH=str(database))
-    try:
-        project = prepare_project(WORKDIR)
-        story.say("pii_guard demo: a shop's customers on DuckDB, hashed with a key made for this run only")
-        story.say(f"project: {FIXTURE.relative_to(REPO)}; built in {WORKDIR.relative_to(REPO)}")
-        story.say()
-        run_dbt(project, WORKDIR, "deps")
-        clean = run_dbt(project, WORKDIR, "build", "--target-path", str(WORKDIR / "clean"))
-        show_data(story, database)
-        story.say()
-        show_clean_checks(story, clean, pii_guard_check(WORKDIR / "clean" / "manifest.json"))
-        story.say()
-        planted = run_dbt(project, WORKDIR, "build", "--target-path", str(WORKDIR / "planted"),
-                          "--vars", PLANT_LEAKS, "--store-failures")
-        show_planted(story, planted, pii_guard_check(WORKDIR / "planted" / "manifest.json"), database)
-    except (DemoFailure, duckdb.Error) as error:
-        print(f"demo: {error}", file=sys.stderr)
-        return 1
-    story.say()
+def verdict(story: Story) -> int:
+    """The last line: as expected (exit 0), or every problem on stderr (exit 1)."""
     if story.problems:
         print("demo: NOT as expected:\n" + "\n".join(f"  - {problem}" for problem in story.problems),
               file=sys.stderr)
         return 1
     story.say("demo: as expected. The clean project passes every check; each planted leak is caught.")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="pii_guard's demo: a short story of its checks.")
+    parser.add_argument("--workdir", type=Path, default=WORKDIR,
+                        help=f"where dbt writes its files and the DuckDB database (default: {shown(WORKDIR)})")
+    workdir = parser.parse_args(argv).workdir.resolve()
+    story = Story()
+    # Throwaway: printed nowhere, gone when this process ends. dbt runs in
+    # this process and the pii_guard DuckDB plugin reads the key from here.
+    os.environ[KEY_ENV_VAR] = generate_key()
+    database = workdir / "warehouse.duckdb"
+    os.environ.update(DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_VERSION_CHECK="false",
+                      PII_GUARD_DUCKDB_PATH=str(database))
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        project = prepare_project(workdir)
+        story.say("pii_guard demo: a shop's customers on DuckDB, hashed with a key made for this run only")
+        story.say(f"project: {shown(FIXTURE)}; built in {shown(workdir)}")
+        story.say()
+        run_dbt(project, workdir, "deps")
+        clean = run_dbt(project, workdir, "build", "--target-path", str(workdir / "clean"))
+        show_data(story, database)
+        story.say()
+        show_clean_checks(story, clean, pii_guard_check(project, workdir / "clean" / "manifest.json"))
+        story.say()
+        planted = run_dbt(project, workdir, "build", "--target-path", str(workdir / "planted"),
+                          "--vars", PLANT_LEAKS, "--store-failures")
+        show_planted(story, planted, pii_guard_check(project, workdir / "planted" / "manifest.json"), database)
+    except (DemoFailure, duckdb.Error, OSError) as error:
+        print(f"demo: {error}", file=sys.stderr)
+        return 1
+    story.say()
+    return verdict(story)
 
 
 if __name__ == "__main__":
