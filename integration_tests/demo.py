@@ -116,7 +116,9 @@ def prepare_project(workdir: Path) -> Path:
         shutil.rmtree(workdir / folder, ignore_errors=True)
     (workdir / "warehouse.duckdb").unlink(missing_ok=True)
     project = workdir / "project"
-    shutil.copytree(FIXTURE, project)
+    # What dbt may have written in the fixture itself is not the project.
+    shutil.copytree(FIXTURE, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages",
+                                                                   "package-lock.yml"))
     (project / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     return project
 
