@@ -292,8 +292,8 @@ def test_an_incremental_policy_model_is_stopped_under_a_changed_key(policies_pro
 
 
 def test_the_integration_project_compiles_before_raw_is_loaded(tmp_path, dbt_packages):
-    """`dbt compile` with nothing built (make demo, the CI recipe of pii-guard
-    check): protected_select reads the columns and declared types from yml."""
+    """`dbt compile` with nothing built (the CI recipe of pii-guard check):
+    protected_select reads the columns and declared types from yml."""
     project = DbtProject(tmp_path, key=KEY)
     require_ok(project.dbt("compile"), "dbt compile on an empty warehouse")
     compiled = (project.target_path / "compiled" / "pii_guard_integration_tests" / "models" / "warehouse"
