@@ -3,7 +3,7 @@ lowest and the highest dbt-core minor pyproject.toml supports.
 
 The range is read from the `duckdb` extra (`dbt-core>=1.9,<1.12` gives 1.9 and
 1.11): pyproject.toml is the one place the supported versions are written. For
-each minor, a virtual environment under .compat/ gets `pip install -e .[duckdb]`
+each minor, a virtual environment under .compat/ (one per Python) gets `pip install -e .[duckdb]`
 with dbt-core and dbt-duckdb held to that minor (rebuilt only when
 pyproject.toml changes), then, in a scratch directory, `dbt deps`, `dbt seed`,
 `dbt build` (every model and data test) and `pii-guard check`.
@@ -59,7 +59,7 @@ def supported_minors(pyproject: Path) -> list[str]:
 def environment(minor: str, pyproject: Path) -> Path:
     """A virtual environment with the duckdb extra on dbt-core `minor`: reused
     while pyproject.toml and this Python are unchanged, rebuilt from scratch otherwise."""
-    venv = ENVIRONMENTS / f"dbt-{minor}"
+    venv = ENVIRONMENTS / f"py{sys.version_info.major}.{sys.version_info.minor}-dbt-{minor}"
     pins = [f"dbt-core=={minor}.*", f"dbt-duckdb=={minor}.*"]
     wanted = hashlib.sha256(pyproject.read_bytes() + " ".join([sys.version, *pins]).encode()).hexdigest()
     stamp = venv / ".compat-stamp"
@@ -125,7 +125,6 @@ def main(argv: list[str]) -> int:
     failed = []
     for minor in minors:
         started = time.monotonic()
-        venv = ENVIRONMENTS / f"dbt-{minor}"
         versions = f"dbt-core {minor}.*"
         try:
             venv = environment(minor, REPO / "pyproject.toml")
