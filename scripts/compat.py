@@ -137,7 +137,7 @@ def main(argv: list[str]) -> int:
             failed.append(minor)
         print(f"compat: {versions}: {outcome} in {time.monotonic() - started:.0f}s", flush=True)
     if failed:
-        print(f"error: the integration project failed on dbt-core {', '.join(failed)} (output above)",
+        print(f"error: make compat failed on dbt-core {', '.join(failed)} (the failing step's output is above)",
               file=sys.stderr)
         return 1
     return 0
