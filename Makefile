@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: demo test bench clean postgres java chromium
+.PHONY: demo test compat bench clean postgres java chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ chromium:
 test: $(STAMP) postgres java chromium
 	$(BIN)/python -m pytest
 
+# The integration project built end to end on DuckDB under the lowest and the
+# highest dbt-core the extras allow, each in its own environment under .compat/
+# (docs/compatibility.md).
+compat:
+	$(PYTHON) scripts/compat.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_hash.py
 	$(BIN)/python benchmarks/bench_no_pii_test.py
@@ -47,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_classify.py
 
 clean:
-	rm -rf $(VENV) integration_tests/target integration_tests/logs integration_tests/dbt_packages
+	rm -rf $(VENV) .compat integration_tests/target integration_tests/logs integration_tests/dbt_packages

@@ -4,7 +4,7 @@
     (another key, or altered), raises. The output is PII again: the checks
     never count decrypt_pii as protection.
 
-    Who is cleared, per engine (README, Encryption):
+    Who is cleared, per engine (docs/macros.md, Encryption):
       PostgreSQL  members of the keyring's cleared role (pii-guard
                   postgres-keyring --cleared-role), by session_user, checked
                   inside the keyring's SECURITY DEFINER function at query time

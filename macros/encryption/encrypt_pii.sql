@@ -2,7 +2,7 @@
     encryption key (DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY, never the HMAC key),
     with a random 12-byte IV per value, as base64(iv || ciphertext || tag).
     Every engine writes that format and decrypts every other engine's output
-    (README, Encryption). Random IVs: the same value encrypts differently on
+    (docs/macros.md, Encryption). Random IVs: the same value encrypts differently on
     each run, so ciphertexts neither join nor group; use hash_pii for that.
     The key never appears in the SQL: each adapter reads it from its channel.
     NULL stays NULL.
@@ -50,11 +50,11 @@ base64(aes_encrypt(encode({{ pii_guard.as_text(column) }}, 'UTF-8'), {{ key }}, 
   {%- if execute and flags.WHICH not in ['compile', 'docs', 'parse', 'list', 'ls'] -%}
     {%- set checked = run_query("select e rlike '^[0-9a-fA-F]{64}$', lower(e) = lower(trim(h)) from (select coalesce(reflect('java.lang.System', 'getenv', 'DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY'), '') as e, coalesce(reflect('java.lang.System', 'getenv', 'DBT_ENV_SECRET_PII_GUARD_KEY'), '') as h)").rows[0] -%}
     {%- if not checked[0] -%}
-      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": on Spark DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY is missing from the driver's environment or is not 64 hex characters (32 bytes). Generate one with `pii-guard keygen` (it must differ from DBT_ENV_SECRET_PII_GUARD_KEY); see the README, Encryption.") }}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": on Spark DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY is missing from the driver's environment or is not 64 hex characters (32 bytes). Generate one with `pii-guard keygen` (it must differ from DBT_ENV_SECRET_PII_GUARD_KEY); see docs/macros.md, Encryption.") }}
     {%- elif checked[1] -%}
-      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY is the same key as DBT_ENV_SECRET_PII_GUARD_KEY. Use a separate key (`pii-guard keygen`); see the README, Encryption.") }}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY is the same key as DBT_ENV_SECRET_PII_GUARD_KEY. Use a separate key (`pii-guard keygen`); see docs/macros.md, Encryption.") }}
     {%- endif -%}
   {%- endif -%}
   {%- set text = "r'${env:DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY}'" -%}
-  {{- return("case when " ~ text ~ " rlike '^[0-9a-fA-F]{64}$' then unhex(" ~ text ~ ") else cast(raise_error('pii_guard." ~ macro_name ~ ": DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY is missing from the environment of the Spark driver or is not 64 hex characters. Set it to a key from `pii-guard keygen` in the environment that runs dbt; see the README, Encryption.') as binary) end") -}}
+  {{- return("case when " ~ text ~ " rlike '^[0-9a-fA-F]{64}$' then unhex(" ~ text ~ ") else cast(raise_error('pii_guard." ~ macro_name ~ ": DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY is missing from the environment of the Spark driver or is not 64 hex characters. Set it to a key from `pii-guard keygen` in the environment that runs dbt; see docs/macros.md, Encryption.') as binary) end") -}}
 {%- endmacro %}

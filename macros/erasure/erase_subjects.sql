@@ -32,7 +32,7 @@
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- set forget = pii_guard.forget_list() -%}
   {%- if forget is none -%}
-    {{ exceptions.raise_compiler_error("pii_guard.erase_subjects: no forget list is declared: set the var pii_guard_forget_list. See the README, 'Erasure'.") }}
+    {{ exceptions.raise_compiler_error("pii_guard.erase_subjects: no forget list is declared: set the var pii_guard_forget_list. See docs/lifecycle.md, 'Erasure'.") }}
   {%- endif -%}
   {%- set forms = 'pii_guard_forgotten_forms' -%}
   {%- do run_query(pii_guard.erasure_forms_view(forms, pii_guard.forgotten_forms_sql(plan.origins, forget))) -%}

@@ -1,4 +1,4 @@
-{#- The forget list (README, 'Erasure'): the relation of subject ids whose
+{#- The forget list (docs/lifecycle.md, 'Erasure'): the relation of subject ids whose
     PII is erased, declared once in dbt_project.yml:
 
       vars:
@@ -27,7 +27,7 @@
     {%- endif -%}
   {%- endif -%}
   {%- if problem -%}
-    {{ exceptions.raise_compiler_error("pii_guard: the var pii_guard_forget_list " ~ problem ~ '; got ' ~ tojson(declared) ~ ". See the README, 'Erasure'.") }}
+    {{ exceptions.raise_compiler_error("pii_guard: the var pii_guard_forget_list " ~ problem ~ '; got ' ~ tojson(declared) ~ ". See docs/lifecycle.md, 'Erasure'.") }}
   {%- endif -%}
   {{ return({'relation': reference, 'subject_column': column}) }}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{#- The proof of erasure (README, 'Erasure'). Attached to the forget list
+{#- The proof of erasure (docs/lifecycle.md, 'Erasure'). Attached to the forget list
     (var pii_guard_forget_list), it searches every relation in every schema
     this project builds into, and the test-failure schema, column by column,
     for any form a forgotten subject's values take (forgotten_forms_sql: the
@@ -26,11 +26,11 @@
   {%- else -%}
   {%- set forget = pii_guard.forget_list() -%}
   {%- if forget is none -%}
-    {{ exceptions.raise_compiler_error("pii_guard.forgotten_subjects_erased: no forget list is declared: set the var pii_guard_forget_list. See the README, 'Erasure'.") }}
+    {{ exceptions.raise_compiler_error("pii_guard.forgotten_subjects_erased: no forget list is declared: set the var pii_guard_forget_list. See docs/lifecycle.md, 'Erasure'.") }}
   {%- endif -%}
   {%- set origins = pii_guard.erasure_origins() -%}
   {%- if not origins -%}
-    {{ exceptions.raise_compiler_error("pii_guard.forgotten_subjects_erased: no source or seed declares its data subject (meta pii_guard.subject), so there is nothing to search for. See the README, 'Erasure'.") }}
+    {{ exceptions.raise_compiler_error("pii_guard.forgotten_subjects_erased: no source or seed declares its data subject (meta pii_guard.subject), so there is nothing to search for. See docs/lifecycle.md, 'Erasure'.") }}
   {%- endif -%}
   {#- Not searched: the forget list, and the proof's own failures (which
       --store-failures replaces while this query reads). -#}

@@ -3,7 +3,7 @@
     value in any of pii_columns. The failing rows name the PII columns that
     hold a value (non_null_pii), never the values. pii_columns default to the
     model's columns declared PII in its yml; as_of to the var
-    pii_guard_as_of, else the warehouse's current_date (README, 'The data
+    pii_guard_as_of, else the warehouse's current_date (docs/lifecycle.md, 'The data
     subject's lifecycle').
 
       - pii_guard.no_pii_past_retention:

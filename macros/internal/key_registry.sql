@@ -30,7 +30,7 @@
 {% macro current_key_fingerprint() -%}
   {%- set fingerprint = run_query("select " ~ pii_guard.key_fingerprint() ~ " as fingerprint").columns[0].values()[0] -%}
   {%- if fingerprint is not string or not modules.re.fullmatch('[0-9a-f]{16}', fingerprint) -%}
-    {{ pii_guard.argument_error('key_fingerprint', "the warehouse returned " ~ fingerprint ~ " as the key fingerprint instead of 16 hex characters. Check the key setup (README, Key setup).") }}
+    {{ pii_guard.argument_error('key_fingerprint', "the warehouse returned " ~ fingerprint ~ " as the key fingerprint instead of 16 hex characters. Check the key setup (docs/engines-and-keys.md, Key setup).") }}
   {%- endif -%}
   {{ return(fingerprint) }}
 {%- endmacro %}

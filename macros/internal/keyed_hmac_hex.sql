@@ -50,14 +50,14 @@
     {%- if unsafe[1] -%}{%- do reasons.append("contains '$" ~ "{', which Spark's variable substitution would expand inside the key") -%}{%- endif -%}
     {%- if unsafe[2] -%}{%- do reasons.append("is not UTF-8 text the Spark driver can decode (run dbt under a UTF-8 locale, e.g. LANG=C.UTF-8)") -%}{%- endif -%}
     {%- if reasons -%}
-      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": on Spark DBT_ENV_SECRET_PII_GUARD_KEY " ~ (reasons | join('; and ')) ~ ". Generate a key with `pii-guard keygen` (64 hex characters) and set it in the environment that runs dbt; see the README, Key setup.") }}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": on Spark DBT_ENV_SECRET_PII_GUARD_KEY " ~ (reasons | join('; and ')) ~ ". Generate a key with `pii-guard keygen` (64 hex characters) and set it in the environment that runs dbt; see docs/engines-and-keys.md, Key setup.") }}
     {%- endif -%}
   {%- endif -%}
   {%- set key = "r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}'" -%}
 case when {{ key }} = concat('$', '{env:DBT_ENV_SECRET_PII_GUARD_KEY}') or octet_length({{ key }}) < 32
     or size(array_distinct(regexp_extract_all(hex(encode({{ key }}, 'UTF-8')), '..', 0))) < 8
     or instr({{ key }}, decode(unhex('EFBFBD'), 'UTF-8')) > 0
-  then cast(raise_error('pii_guard.{{ macro_name }}: DBT_ENV_SECRET_PII_GUARD_KEY is missing from the environment of the Spark driver, shorter than 32 bytes, uses fewer than 8 different byte values or is not UTF-8 text. Set it to a key from `pii-guard keygen` in the environment that runs dbt (the Spark driver inherits it); see the README, Key setup.') as string)
+  then cast(raise_error('pii_guard.{{ macro_name }}: DBT_ENV_SECRET_PII_GUARD_KEY is missing from the environment of the Spark driver, shorter than 32 bytes, uses fewer than 8 different byte values or is not UTF-8 text. Set it to a key from `pii-guard keygen` in the environment that runs dbt (the Spark driver inherits it); see docs/engines-and-keys.md, Key setup.') as string)
   else lower(hex(hmac(encode({{ key }}, 'UTF-8'), encode({{ text_expression }}, 'UTF-8'))))
 end
 {%- endmacro %}
@@ -80,7 +80,7 @@ pii_guard_hmac_sha256_hex({{ text_expression }})
   {%- if execute and flags.WHICH in ['run', 'build', 'test', 'snapshot', 'seed', 'run-operation'] -%}
     {%- set registered = run_query("select count(*) from duckdb_functions() where function_name = '" ~ function_name ~ "'") -%}
     {%- if registered.columns[0].values()[0] == 0 -%}
-      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": this DuckDB session has no " ~ description ~ ". Enable the pii_guard plugin in the dbt profile (plugins: [{module: pii_guard.duckdb_plugin}]) and set DBT_ENV_SECRET_PII_GUARD_KEY in the environment that runs dbt; see the README, Key setup.") }}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": this DuckDB session has no " ~ description ~ ". Enable the pii_guard plugin in the dbt profile (plugins: [{module: pii_guard.duckdb_plugin}]) and set DBT_ENV_SECRET_PII_GUARD_KEY in the environment that runs dbt; see docs/engines-and-keys.md, Key setup.") }}
     {%- endif -%}
   {%- endif -%}
 {%- endmacro %}
@@ -92,7 +92,7 @@ pii_guard_hmac_sha256_hex({{ text_expression }})
     {%- set schema = pii_guard.keyring_schema() -%}
     {%- set usable = run_query("select coalesce(has_function_privilege(to_regprocedure('" ~ schema ~ "." ~ signature ~ "'), 'execute'), false)") -%}
     {%- if not usable.columns[0].values()[0] -%}
-      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": the role dbt connects as cannot execute " ~ schema ~ "." ~ signature ~ ". Install the key in this database with `pii-guard postgres-keyring " ~ ('--schema ' ~ schema ~ ' ' if schema != 'pii_guard_keyring' else '') ~ "--grant " ~ target.user ~ "` (DBT_ENV_SECRET_PII_GUARD_KEY set, connected as an admin); see the README, Key setup.") }}
+      {{ exceptions.raise_compiler_error("pii_guard." ~ macro_name ~ ": the role dbt connects as cannot execute " ~ schema ~ "." ~ signature ~ ". Install the key in this database with `pii-guard postgres-keyring " ~ ('--schema ' ~ schema ~ ' ' if schema != 'pii_guard_keyring' else '') ~ "--grant " ~ target.user ~ "` (DBT_ENV_SECRET_PII_GUARD_KEY set, connected as an admin); see docs/engines-and-keys.md, Key setup.") }}
     {%- endif -%}
   {%- endif -%}
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#- PostgreSQL: the schema of the keyring this run hashes with, from the var
     pii_guard_keyring_schema (default pii_guard_keyring). A second keyring
-    holds another key (developers hash with their own: README, 'A safe raw
+    holds another key (developers hash with their own: docs/lifecycle.md, 'A safe raw
     copy for development'); `pii-guard postgres-keyring --schema` installs it.
     Its name must start with pii_guard_keyring, which pii-guard check reads as
     the keyring. -#}

@@ -11,7 +11,7 @@
           "found the dbt var '" ~ name ~ "'. A salt or key in dbt vars is stored in git and written "
           ~ "into target/ and every compiled file" ~ (", and sha256(value || salt) is not a keyed MAC" if kind == 'hmac' else '') ~ ". "
           ~ "Remove the var and put the key in the environment variable " ~ variable ~ " "
-          ~ "(generate one with `pii-guard keygen`; see the README, '" ~ ('Key setup' if kind == 'hmac' else 'Encryption') ~ "').") }}
+          ~ "(generate one with `pii-guard keygen`; see " ~ ("docs/engines-and-keys.md, 'Key setup'" if kind == 'hmac' else "docs/macros.md, 'Encryption'") ~ ").") }}
     {%- endif -%}
   {%- endfor -%}
 {%- endmacro %}

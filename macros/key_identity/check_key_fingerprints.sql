@@ -87,7 +87,7 @@
         ~ "Adding rows would mix pseudonyms of two keys in one relation: joins and distinct counts would break "
         ~ "without an error. Nothing has been run. " ~ fixes | join(" ")
         ~ " Or, if the key changed by mistake, set DBT_ENV_SECRET_PII_GUARD_KEY back to the key whose "
-        ~ "fingerprint (`pii-guard keyid`) is the recorded one. See the README, Key rotation.") }}
+        ~ "fingerprint (`pii-guard keyid`) is the recorded one. See docs/engines-and-keys.md, Key rotation.") }}
   {%- endif -%}
 
   {%- if unrecorded -%}
@@ -96,7 +96,7 @@
         ~ " (built before pii_guard recorded fingerprints, or by an interrupted run). pii_guard cannot tell "
         ~ "which key built them; this run adds rows under the current key and records its fingerprint for them. "
         ~ "If the key may have changed since they were built, stop and rebuild them (dbt build --full-refresh -s "
-        ~ (unrecorded | map(attribute='name') | join(' ')) ~ "). See the README, Key rotation.") -%}
+        ~ (unrecorded | map(attribute='name') | join(' ')) ~ "). See docs/engines-and-keys.md, Key rotation.") -%}
   {%- endif -%}
   {{ return('') }}
 {%- endmacro %}

@@ -3,7 +3,7 @@
     Equal keys give equal fingerprints; nothing else about the key can be
     learned from it. `pii-guard keyid` prints the same value from the
     environment. The run hooks record it per relation and compare it before
-    an incremental model or a snapshot adds rows (see the README, Key rotation).
+    an incremental model or a snapshot adds rows (see docs/engines-and-keys.md, Key rotation).
 
     select {{ pii_guard.key_fingerprint() }} as key_fingerprint -#}
 {% macro key_fingerprint() -%}

@@ -1,4 +1,4 @@
-{#- The data subject's lifecycle (README, 'The data subject's lifecycle'):
+{#- The data subject's lifecycle (docs/lifecycle.md, 'The data subject's lifecycle'):
     consent and retention, declared once per relation in its yml meta
 
       meta:
@@ -200,7 +200,7 @@
 
 {#- The lifecycle's problems as one message. -#}
 {% macro lifecycle_problems_message(problems) -%}
-  {{ return(problems | join('; ') ~ ". See the README, 'The data subject's lifecycle'.") }}
+  {{ return(problems | join('; ') ~ ". See docs/lifecycle.md, 'The data subject's lifecycle'.") }}
 {%- endmacro %}
 
 {#- The declaration of a relation, read and checked; raises on problems. -#}
@@ -238,7 +238,7 @@
   {%- if not execute -%}{{ return('1 = 1') }}{%- endif -%}
   {%- set lifecycle = pii_guard.lifecycle_declaration('consented', relation) -%}
   {%- if lifecycle.consent is none -%}
-    {{ exceptions.raise_compiler_error('pii_guard.consented(' ~ relation ~ "): the relation declares no consent: add meta pii_guard.consent {relation, subject, purpose} to its yml. See the README, 'The data subject's lifecycle'.") }}
+    {{ exceptions.raise_compiler_error('pii_guard.consented(' ~ relation ~ "): the relation declares no consent: add meta pii_guard.consent {relation, subject, purpose} to its yml. See docs/lifecycle.md, 'The data subject's lifecycle'.") }}
   {%- endif -%}
   {{ return(pii_guard.lifecycle_consent_sql(lifecycle.consent, pii_guard.lifecycle_outer_name(relation))) }}
 {%- endmacro %}
@@ -251,7 +251,7 @@
   {%- if not execute -%}{{ return('1 = 1') }}{%- endif -%}
   {%- set lifecycle = pii_guard.lifecycle_declaration('retained', relation) -%}
   {%- if lifecycle.retention is none -%}
-    {{ exceptions.raise_compiler_error('pii_guard.retained(' ~ relation ~ "): the relation declares no retention: add meta pii_guard.retention {days, column} to its yml. See the README, 'The data subject's lifecycle'.") }}
+    {{ exceptions.raise_compiler_error('pii_guard.retained(' ~ relation ~ "): the relation declares no retention: add meta pii_guard.retention {days, column} to its yml. See docs/lifecycle.md, 'The data subject's lifecycle'.") }}
   {%- endif -%}
   {{ return(pii_guard.lifecycle_retention_sql(lifecycle.retention, pii_guard.lifecycle_outer_name(relation))) }}
 {%- endmacro %}

@@ -112,5 +112,5 @@
 {#- One message for a relation's problems, with what to do. -#}
 {% macro policy_problems_message(problems) -%}
   {{ return(problems | length ~ ' column(s) cannot be protected: ' ~ problems | join('; ')
-      ~ ". Every column needs meta pii true or false; PII needs a pii_type with a default treatment or a meta treatment; see the README, 'Policies in yml'.") }}
+      ~ ". Every column needs meta pii true or false; PII needs a pii_type with a default treatment or a meta treatment; see docs/macros.md, 'Policies in yml'.") }}
 {%- endmacro %}

@@ -8,7 +8,7 @@
     declaration that names no usable treatment stops compilation, all of them
     named in one error.
 
-    The relation's lifecycle (meta pii_guard: consent and retention; README,
+    The relation's lifecycle (meta pii_guard: consent and retention; docs/lifecycle.md,
     'The data subject's lifecycle') applies too: every PII column of a row
     whose subject has not consented, or which is past retention, is NULL.
     The model's FROM must then name the relation without an alias (the

@@ -48,7 +48,7 @@
     {%- for yes in rules.pii_true -%}{%- do spellings.append(yes ~ '/' ~ rules.pii_false[loop.index0]) -%}{%- endfor -%}
     {{ exceptions.raise_compiler_error('pii_guard: ' ~ problems | length ~ ' PII declaration(s) cannot be read: ' ~ problems | join('; ')
         ~ '. Write meta pii as one of ' ~ spellings | join(', ') ~ ' (or the pii tag), and privacy_tier as '
-        ~ rules.tiers | join(' or ') ~ "; see the README, 'Tiers and PII declarations'.") }}
+        ~ rules.tiers | join(' or ') ~ "; see docs/privacy-tests.md, 'Tiers and PII declarations'.") }}
   {%- endif -%}
 
   {#- Kahn's algorithm: parents before children, one pass. -#}

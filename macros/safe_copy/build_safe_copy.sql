@@ -4,9 +4,9 @@
     schema of raw (same names and order, types kept where the treatment can)
     and none of its PII. The lifecycle applies as in protected_select:
     consent, retention and the forget list nullify PII, and retention's
-    action remove leaves the rows past retention out (README, 'The data
+    action remove leaves the rows past retention out (docs/lifecycle.md, 'The data
     subject's lifecycle'). Development and CI targets read the copy instead of
-    raw (README, 'A safe raw copy for development'). Run it as a role that
+    raw (docs/lifecycle.md, 'A safe raw copy for development'). Run it as a role that
     reads raw and owns the copy, with the production key:
 
       dbt run-operation pii_guard.build_safe_copy --args '{schema: raw_safe}'
@@ -91,7 +91,7 @@
   {%- endif -%}
   {%- if problems -%}
     {{ exceptions.raise_compiler_error('pii_guard.build_safe_copy: nothing was copied; ' ~ problems | length ~ ' problem(s): ' ~ problems | join('; ')
-        ~ ". Every column of every copied source needs meta pii true or false, and PII a treatment; see the README, 'Policies in yml'.") }}
+        ~ ". Every column of every copied source needs meta pii true or false, and PII a treatment; see docs/macros.md, 'Policies in yml'.") }}
   {%- endif -%}
 
   {%- do adapter.create_schema(plans[0].copy_relation) -%}

@@ -262,7 +262,7 @@ def _erase(args: argparse.Namespace) -> int:
     if not plan.origins:
         raise InputError("no source or seed declares its data subject, so there is nothing to erase from: "
                          "add meta pii_guard: {subject: <column>} to each raw relation holding PII "
-                         "(README, 'Erasure').")
+                         "(docs/lifecycle.md, 'Erasure').")
     # Found before anything is said: without dbt the only output is the error.
     dbt = None if args.plan else (shutil.which("dbt", path=str(Path(sys.executable).parent)) or shutil.which("dbt"))
     if dbt is None and not args.plan:
@@ -376,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     keyid = commands.add_parser(
         "keyid", help=f"print the fingerprint of {KEY_ENV_VAR}: safe to share, it tells only "
-        "whether two keys are the same (README, Key rotation)"
+        "whether two keys are the same (docs/engines-and-keys.md, Key rotation)"
     )
     keyid.set_defaults(run=_keyid)
 

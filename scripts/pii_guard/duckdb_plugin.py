@@ -18,7 +18,7 @@ A missing or weak key does not stop dbt from starting (seeds, docs and
 ``dbt compile`` need no key): the functions are still registered, and raise the
 reason when a query calls them, so nothing is ever hashed without the key.
 
-:data:`PSEUDONYMIZE_FUNCTION` is pseudonymize_int's Feistel network (README,
+:data:`PSEUDONYMIZE_FUNCTION` is pseudonymize_int's Feistel network (docs/macros.md,
 ``pseudonymize_int``) on the same HMAC: the whole permutation runs in Python,
 so no round key or PRF output ever reaches DuckDB either.
 
@@ -127,7 +127,7 @@ class PseudonymizeProblem(ValueError):
 
 
 def pseudonymizer(digest: Callable[[bytes], str], low: int, high: int) -> Callable[[int], int]:
-    """The keyed permutation of [low, high] (README, pseudonymize_int): an
+    """The keyed permutation of [low, high] (docs/macros.md, pseudonymize_int): an
     8-round Feistel network on k-bit states, cycle-walked into the range.
 
     >>> from pii_guard.keys import KEY_ENV_VAR

@@ -69,9 +69,9 @@ FUNCTIONS = keyring_functions()
 CLEARED_ROLE = "pii_guard_cleared"
 NO_ENCRYPTION_KEY_MESSAGE = ("pii_guard: the keyring holds no encryption key. Install it with "
                              "`pii-guard postgres-keyring --grant <dbt role>` with "
-                             "DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY set; see the README, Encryption.")
+                             "DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY set; see docs/macros.md, Encryption.")
 NO_KEY_MESSAGE = ("pii_guard: the keyring holds no HMAC key. Install it with "
-                  "`pii-guard postgres-keyring install --grant <dbt role>`; see the README, Key setup.")
+                  "`pii-guard postgres-keyring install --grant <dbt role>`; see docs/engines-and-keys.md, Key setup.")
 
 
 class KeyringProblem(ValueError):
@@ -174,7 +174,7 @@ def install_keyring(connection: Any, key: bytes, grant_to: Sequence[str], schema
 def _install_encryption(cursor: Any, pgcrypto: str, schema: str, encryption_key: bytes | None,
                         cleared_role: str) -> None:
     """The encryption key's table, AES-256-GCM over pgcrypto's AES, and
-    encrypt_pii / decrypt_pii (README, Encryption)."""
+    encrypt_pii / decrypt_pii (docs/macros.md, Encryption)."""
     if _one(cursor, "select 1 from pg_roles where rolname = %s", [cleared_role]) is None:
         cursor.execute(f"create role {cleared_role} nologin")
     cursor.execute(f"create table if not exists {schema}.encryption_key "
@@ -324,7 +324,7 @@ def _install_encryption(cursor: Any, pgcrypto: str, schema: str, encryption_key:
 
 
 def _pseudonymize_function_sql(pgcrypto: str, schema: str) -> str:
-    """pseudonymize_int's permutation (README): an 8-round Feistel network on
+    """pseudonymize_int's permutation (docs/macros.md): an 8-round Feistel network on
     k-bit states, cycle-walked into [min, max] at most 128 times, each round's
     PRF the first 32 bits of HMAC(key, 'pii_guard.pseudonymize_int.v1:min:max:i:R').
     The key is read once per call; a value outside the range raises without

@@ -1,6 +1,6 @@
 """The CI recipe users copy (docs/ci/pii_guard.yml) and the pre-commit hook
 (.pre-commit-hooks.yaml): each passes its linter (and a broken copy does not),
-the workflow runs the README's commands in order with the SARIF upload wired
+the workflow runs the commands docs/checker.md documents in order with the SARIF upload wired
 as code scanning needs it, and the hook, installed by pre-commit itself, runs
 `pii-guard check` on a dbt project: clean passes, a leak fails naming it."""
 
@@ -87,15 +87,15 @@ def test_the_check_gates_the_build_and_its_sarif_reaches_code_scanning():
     assert "pip install \"pii-guard[duckdb] @ git+${PII_GUARD_GIT_URL}@v" in steps[2]["run"]
 
 
-def _readme_section(heading: str) -> str:
-    readme = (REPO / "README.md").read_text()
-    start = readme.index(f"\n## {heading}\n")
-    end = readme.find("\n## ", start + 1)
-    return readme[start:end if end != -1 else len(readme)]
+def _docs_section(page: str, heading: str) -> str:
+    text = (REPO / "docs" / page).read_text()
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else len(text)]
 
 
-def test_the_workflow_runs_the_commands_the_readme_documents_in_order():
-    section = _readme_section("CI recipe")
+def test_the_workflow_runs_the_commands_the_docs_document_in_order():
+    section = _docs_section("checker.md", "CI recipe")
     (block,) = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
     documented = [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
     run_lines = [line.strip() for step in _steps() for line in step.get("run", "").splitlines()]

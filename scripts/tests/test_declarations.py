@@ -9,7 +9,7 @@ project's manifest; both must give the table's outcome:
   not), error (the run stops with one message naming node and column);
   tier cases: checked (the safe model's PII is reported), unchecked, error.
 
-The README's table in "Tiers and PII declarations" lists the same rules.
+docs/privacy-tests.md's table in "Tiers and PII declarations" lists the same rules.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""encrypt_pii / decrypt_pii (README, Encryption): AES-256-GCM as
+"""encrypt_pii / decrypt_pii (docs/macros.md, Encryption): AES-256-GCM as
 base64(iv || ciphertext || tag) on every engine, decrypting each other's output
 and the shared vectors; plaintext only for cleared readers; the encryption key
 validated and never the HMAC key."""

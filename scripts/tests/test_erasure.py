@@ -1,4 +1,4 @@
-"""Erasure, proven (README, 'Erasure'): a forget list, the first layer that
+"""Erasure, proven (docs/lifecycle.md, 'Erasure'): a forget list, the first layer that
 drops forgotten subjects' PII (protected_select, not_forgotten), `pii-guard
 erase` planned from the column lineage, and the proof test
 forgotten_subjects_erased searching every relation for their values and

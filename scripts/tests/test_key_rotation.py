@@ -112,7 +112,7 @@ def test_a_changed_key_stops_appends_until_rebuilt(rotation_project):
     key_a, key_b = secrets.token_hex(32), secrets.token_hex(32)
     old = rotation_project(key_a)
     engine = old.target
-    # Spark: dbt-spark snapshots need Delta, Hudi or Iceberg (README, Key rotation).
+    # Spark: dbt-spark snapshots need Delta, Hudi or Iceberg (docs/engines-and-keys.md, Key rotation).
     keyed = INCREMENTALS + (() if engine == "spark" else ("contact_snapshot",))
     # Every keyed relation that stores rows is recorded: on Spark the keyed upstream is a table, elsewhere a view.
     recorded = keyed + (("contact_pseudonyms",) if engine == "spark" else ())

@@ -1,6 +1,6 @@
 """The data subject's lifecycle: consent and retention declared in yml (meta
 pii_guard), applied by protected_select at the first layer, and checked
-downstream by no_pii_past_retention (README, 'The data subject's lifecycle')."""
+downstream by no_pii_past_retention (docs/lifecycle.md, 'The data subject's lifecycle')."""
 
 from __future__ import annotations
 
@@ -208,7 +208,7 @@ def test_bad_declarations_stop_compilation_with_one_clear_error(seeded_lifecycle
     assert result.returncode != 0
     assert "pii_guard.protected_select(" in result.stdout
     assert message in result.stdout, result.stdout[-3000:]
-    assert "README, 'The data subject's lifecycle'" in result.stdout
+    assert "docs/lifecycle.md, 'The data subject's lifecycle'" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert not project.query("select 1 from information_schema.tables where table_name = 'stg_people'")
 

@@ -28,7 +28,7 @@ CUSTOMERS = Path("models") / "public" / "customers_anonymized.sql"
 PUBLIC_YML = Path("models") / "public" / "_public.yml"
 AUDIENCE = Path("models") / "marts" / "campaign_audience.sql"
 EXTERNAL = ("a model of the dbt project producer, read across projects: its SQL and PII declarations are in "
-            "producer's manifest, not in consumer's. Pass it with --upstream-manifest (README, 'dbt mesh: "
+            "producer's manifest, not in consumer's. Pass it with --upstream-manifest (docs/checker.md, 'dbt mesh: "
             "checking across projects')")
 # Consumer checked alone: the producer's models it reads, and so its marts, unresolved.
 CONSUMER_ALONE = [
@@ -191,7 +191,7 @@ def test_two_manifests_of_one_project_are_refused(clean_mesh):
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
         f"error: two manifests of the dbt project consumer were given: --manifest and --upstream-manifest {own}. "
-        "Pass each upstream project's manifest.json once with --upstream-manifest (README, 'dbt mesh: checking "
+        "Pass each upstream project's manifest.json once with --upstream-manifest (docs/checker.md, 'dbt mesh: checking "
         "across projects').\n")
     twice = clean_mesh.check(clean_mesh.producer_manifest, clean_mesh.producer_manifest)
     assert (twice.returncode, twice.stdout) == (2, "")

@@ -176,7 +176,7 @@ def test_default_deny_stops_compilation_with_one_clear_error(seeded_policies, ca
     assert result.returncode != 0
     assert "1 column(s) cannot be protected: " + message in result.stdout, result.stdout[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
-    assert "README, 'Policies in yml'" in result.stdout
+    assert "docs/macros.md, 'Policies in yml'" in result.stdout
     # Nothing was built from a relation whose columns are not all classified.
     assert not project.query("select 1 from information_schema.tables where table_name = 'stg_people'")
 
@@ -292,8 +292,8 @@ def test_an_incremental_policy_model_is_stopped_under_a_changed_key(policies_pro
 
 
 def test_the_integration_project_compiles_before_raw_is_loaded(tmp_path, dbt_packages):
-    """`dbt compile` with nothing built (make demo, the CI recipe of pii-guard
-    check): protected_select reads the columns and declared types from yml."""
+    """`dbt compile` with nothing built (the CI recipe of pii-guard check):
+    protected_select reads the columns and declared types from yml."""
     project = DbtProject(tmp_path, key=KEY)
     require_ok(project.dbt("compile"), "dbt compile on an empty warehouse")
     compiled = (project.target_path / "compiled" / "pii_guard_integration_tests" / "models" / "warehouse"

@@ -78,11 +78,12 @@ def test_the_changelog_top_section_is_this_version(version):
 
 
 def test_the_documented_release_tag_is_this_version(version):
-    readme = (REPO / "README.md").read_text()
+    docs = "".join(path.read_text() for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))])
     recipe = (REPO / "docs" / "ci" / "pii_guard.yml").read_text()
-    tags = re.findall(r"(?:revision|rev): (v[\d.]+)|git\+\S*?@(v[\d.]+)", readme + recipe)
+    tags = re.findall(r"(?:revision|rev): (v[\d.]+)|git\+\S*?@(v[\d.]+)", docs + recipe)
     found = [packages or pip for packages, pip in tags]
-    # packages.yml and pip in Install, pip and pre-commit in CI recipe, the recipe's pip install.
+    # packages.yml and pip in docs/engines-and-keys.md, pip and pre-commit in docs/checker.md's
+    # CI recipe, the recipe's pip install.
     assert len(found) >= 5 and set(found) == {f"v{version}"}, found
 
 

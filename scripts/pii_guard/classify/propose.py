@@ -1,7 +1,7 @@
 """Stage 4: one proposal per column, from what its name and its sampled
 values say, with a confidence and the evidence (counts, never values).
 
-How confidence is computed (the README repeats this):
+How confidence is computed (docs/checker.md repeats this):
 
 - Values: a pii_type whose detector matches at least half the non-null
   sampled values is value evidence of strength share x size, where size =

@@ -147,7 +147,7 @@ def declaration_error(problems: list[str]) -> str:
     """The one message for every declaration no rule reads."""
     return (f"{len(problems)} PII declaration(s) cannot be read: " + "; ".join(problems)
             + f". Write meta pii as one of {SPELLINGS} (or the pii tag), and privacy_tier as safe or "
-            "restricted; see the README, 'Tiers and PII declarations'.")
+            "restricted; see docs/privacy-tests.md, 'Tiers and PII declarations'.")
 
 
 def untiered_safe_folders(nodes: list[dict[str, Any]]) -> str | None:

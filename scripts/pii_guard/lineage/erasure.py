@@ -8,7 +8,7 @@ deriving from that relation's PII, through any transform but a count (the
 value itself, a keyed pseudonym, a mask, a generalization), is a relation to
 erase. Its columns deriving from the subject column are its keys: a row whose
 key is one of a forgotten subject's forms is that subject's row. Views and
-ephemeral models store nothing; the raw relations are the loader's (README,
+ephemeral models store nothing; the raw relations are the loader's (docs/lifecycle.md,
 'Erasure').
 
 A model the checker cannot analyse (a Python model, SQL it cannot trace), or

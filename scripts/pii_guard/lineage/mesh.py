@@ -37,7 +37,7 @@ from pii_guard.lineage.errors import InputError
 from pii_guard.lineage.project import Node, Project, load_project
 
 UPSTREAM_HINT = ("Pass each upstream project's manifest.json once with --upstream-manifest "
-                 "(README, 'dbt mesh: checking across projects').")
+                 "(docs/checker.md, 'dbt mesh: checking across projects').")
 
 
 def load_mesh(manifest: Path, catalog: Path | None, project_dir: Path | None,
@@ -144,5 +144,5 @@ def external_reason(node: Node) -> str:
     """Why an external node left in the merged project cannot be analysed."""
     return (f"a model of the dbt project {node.package}, read across projects: its SQL and PII declarations "
             f"are in {node.package}'s manifest, not in {node.project}'s. Pass it with "
-            f"--upstream-manifest (README, 'dbt mesh: checking across projects')")
+            f"--upstream-manifest (docs/checker.md, 'dbt mesh: checking across projects')")
 

@@ -129,13 +129,13 @@ def _read_json(path: Path, what: str, hint: str) -> Any:
 
 
 def _allowances(project_dir: Path | None) -> list[dict[str, Any]]:
-    """The pii_guard_allow entries in dbt_project.yml's vars (see the README, 'Accepting a finding')."""
+    """The pii_guard_allow entries in dbt_project.yml's vars (see docs/privacy-tests.md, 'Accepting a finding')."""
     path = project_dir / "dbt_project.yml" if project_dir is not None else None
     if path is None or not path.exists():
         return []
     import yaml  # a dependency of pii-guard (pyproject.toml); imported only when there is a file to read
 
-    fix = "See the README, 'Accepting a finding'."
+    fix = "See docs/privacy-tests.md, 'Accepting a finding'."
     raw = b""
     try:
         raw = path.read_bytes()
@@ -173,7 +173,7 @@ def _allowances(project_dir: Path | None) -> list[dict[str, Any]]:
                 or not str(entry.get("reason") or "").strip():
             raise InputError(
                 "every pii_guard_allow entry in dbt_project.yml needs a model and a reason "
-                f"(see the README, 'Accepting a finding'): entry {number} in {path} lacks one."
+                f"(see docs/privacy-tests.md, 'Accepting a finding'): entry {number} in {path} lacks one."
             )
         if not isinstance(entry.get("column"), (str, type(None))):
             raise InputError(f"the column of pii_guard_allow entry {number} in {path} must be one column name, "
@@ -291,7 +291,7 @@ def _by_relation(nodes: dict[str, Node]) -> dict[tuple[str, ...], str]:
 
 
 def _subject(item: dict[str, Any], config: dict[str, Any]) -> str | None:
-    """The data subject's column, lower-cased, from meta pii_guard.subject (README, Erasure)."""
+    """The data subject's column, lower-cased, from meta pii_guard.subject (docs/lifecycle.md, Erasure)."""
     for meta in (config.get("meta"), item.get("meta")):
         declared = (meta or {}).get("pii_guard") if isinstance(meta, dict) else None
         if isinstance(declared, dict) and isinstance(declared.get("subject"), str) and declared["subject"].strip():

@@ -47,7 +47,7 @@ KEYRING_SCHEMA_PATTERN = re.compile(r"pii_guard_keyring[a-z0-9_]*")
 DUCKDB_PSEUDONYMIZE_FUNCTION = "pii_guard_pseudonymize_int"
 POSTGRES_PSEUDONYMIZE_FUNCTION = ("pii_guard_keyring", "pseudonymize_int")
 # encrypt_pii: the DuckDB plugin's function, the keyring's, and Spark's key
-# reference (README, Encryption). decrypt_pii is never protection.
+# reference (docs/macros.md, Encryption). decrypt_pii is never protection.
 DUCKDB_ENCRYPT_FUNCTION = "pii_guard_encrypt"
 POSTGRES_ENCRYPT_FUNCTION = ("pii_guard_keyring", "encrypt_pii")
 SPARK_ENCRYPTION_KEY_REFERENCE = "${env:DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY}"
@@ -462,7 +462,7 @@ RECOGNIZERS = (
 )
 RECOGNIZED_TYPES = (exp.Case, exp.SHA2, exp.Anonymous, exp.Dot, exp.Add, exp.DateAdd, exp.DPipe, exp.Concat,
                     exp.RegexpExtract, exp.Bracket, exp.DateTrunc, exp.TimestampTrunc, exp.Reduce, exp.ToBase64)
-# The sqlglot dialects of the engines pii_guard's macros run on (README,
+# The sqlglot dialects of the engines pii_guard's macros run on (docs/macros.md,
 # Supported engines), and the macros whose shape holds the project's key there.
 MACRO_DIALECTS = frozenset({"duckdb", "postgres", "spark"})
 KEYED_MACROS = frozenset({"encrypt_pii", "hash_pii", "shift_date", "pseudonymize_int"})
