@@ -37,8 +37,9 @@ chromium:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
 		(apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver)
 
+# Two workers, every Spark test on one of them (scripts/tests/conftest.py).
 test: $(STAMP) postgres java chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The integration project built end to end on DuckDB under the lowest and the
 # highest dbt-core the extras allow, each in its own environment under .compat/

@@ -9,6 +9,15 @@ import pytest
 from dbt_harness import BUILDS, INTEGRATION, KEY_ENV_VAR, DbtProject, require_ok
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`: -n 2 --dist loadgroup) every Spark test
+    runs on one worker: the Spark build fixture is built once, and two driver
+    JVMs never compete for the two cores."""
+    for item in items:
+        if "spark" in item.nodeid.lower():
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
 @pytest.fixture(scope="session")
 def dbt_packages(tmp_path_factory) -> None:
     """`dbt deps` once per session: installs the package itself with local: ../"""
