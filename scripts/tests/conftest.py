@@ -9,6 +9,7 @@ import pytest
 from dbt_harness import BUILDS, INTEGRATION, KEY_ENV_VAR, DbtProject, require_ok
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test`: -n 2 --dist loadgroup) every Spark test
     runs on one worker: the Spark build fixture is built once, and two driver

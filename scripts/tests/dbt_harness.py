@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import select
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 INTEGRATION = REPO / "integration_tests"
 DBT = str(Path(sys.executable).parent / "dbt")
 KEY_ENV_VAR = "DBT_ENV_SECRET_PII_GUARD_KEY"
+COMMAND_TIMEOUT = 900  # seconds a dbt command may take
 
 
 @dataclass
@@ -98,15 +100,15 @@ class DbtProject:
             "--profiles-dir", str(INTEGRATION),
             "--project-dir", str(self.project_dir),
         ]
-        if self.target == "spark" and "deps" not in args:
-            return spark_server(self).run(command[1:])
+        if self.target not in PRINTING_TARGETS:
+            return dbt_server(self).run(command[1:])
         return subprocess.run(
-            command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, timeout=900
+            command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT
         )
 
     def release(self) -> None:
-        """Stops this project's dbt server (Spark), before another process
-        opens its warehouse: Spark's Derby metastore admits one JVM at a time."""
+        """Stops this project's dbt server, before another process runs dbt
+        on its warehouse: Spark's Derby metastore admits one JVM at a time."""
         for key in [key for key in _SERVERS if key[0] == str(self.workdir)]:
             _SERVERS.pop(key).stop()
 
@@ -133,10 +135,17 @@ class DbtProject:
             return [column[0] for column in result.description], result.fetchall()
 
 
+# Targets whose console output comes partly from outside Python (DuckDB's
+# profiler prints to the process's standard output): their commands run as
+# `dbt` processes, where a test sees all of it.
+PRINTING_TARGETS = {"duckdb_profiled"}
+
+
 class DbtServer:
-    """A dbt_server.py process: dbt commands for one project and one
-    environment, run one after another in one process, so Spark's driver JVM
-    starts once (about 10 s a command otherwise)."""
+    """A dbt_server.py process: dbt commands for one project, target and
+    environment, run one after another in one process, so dbt's imports
+    (about a second) and Spark's driver JVM (about 10 s) come once, not once
+    a command."""
 
     def __init__(self, project: DbtProject) -> None:
         project.workdir.mkdir(parents=True, exist_ok=True)
@@ -148,6 +157,9 @@ class DbtServer:
     def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
         self._process.stdin.write(json.dumps(args) + "\n")
         self._process.stdin.flush()
+        if not select.select([self._process.stdout], [], [], COMMAND_TIMEOUT)[0]:
+            self._process.kill()
+            pytest.fail(f"dbt {' '.join(args[:3])} ran over {COMMAND_TIMEOUT} s")
         line = self._process.stdout.readline()
         if not line:
             pytest.fail(f"the dbt server stopped (exit {self._process.wait()}); see its log, dbt_server.log")
@@ -165,13 +177,14 @@ class DbtServer:
         self._log.close()
 
 
-# One server per (workdir, environment); only the newest is kept running (a
-# Spark JVM holds about half a gigabyte, and tests run one at a time).
+# One server per (workdir, project, target, environment); only the newest is
+# kept running (a Spark JVM holds about half a gigabyte, and a worker runs one
+# test at a time).
 _SERVERS: dict[tuple, DbtServer] = {}
 
 
-def spark_server(project: DbtProject) -> DbtServer:
-    key = (str(project.workdir), str(project.project_dir), tuple(sorted(project.env().items())))
+def dbt_server(project: DbtProject) -> DbtServer:
+    key = (str(project.workdir), str(project.project_dir), project.target, tuple(sorted(project.env().items())))
     if key not in _SERVERS:
         for stale in list(_SERVERS):
             _SERVERS.pop(stale).stop()

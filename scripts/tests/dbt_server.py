@@ -1,7 +1,8 @@
-"""Runs dbt commands in one long-lived process, so that a Spark project's
-driver JVM (dbt-spark's session method) starts once per project and key,
-not once per command. The JVM reads the key from its environment at launch,
-which is why one server serves one environment.
+"""Runs dbt commands in one long-lived process: dbt's imports (over a second)
+happen once per project, and a Spark project's driver JVM (dbt-spark's
+session method, about 10 s) starts once per project and key, not once per
+command. The JVM reads the key from its environment at launch, which is why
+one server serves one environment.
 
     stdin:  one JSON list of dbt arguments per line
     stdout: one JSON object per command: {"returncode", "stdout", "stderr"}
@@ -31,7 +32,22 @@ def run(runner, args: list[str]) -> dict:
         except BaseException:  # noqa: BLE001 - reported as dbt's own crash would be
             traceback.print_exc()
             code = 2
+    release_duckdb()
     return {"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
+def release_duckdb() -> None:
+    """dbt-duckdb keeps its database open for the life of the process; the
+    tests read the file between commands, which DuckDB's lock forbids while
+    another process has it open."""
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    if connections is None:
+        return
+    manager = connections.DuckDBConnectionManager
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
 
 
 def main() -> None:
