@@ -34,9 +34,9 @@ def built_project(tmp_path_factory, dbt_packages) -> tuple[DbtProject, str]:
     # An encryption key too: the key-leak search looks for it (the plugin holds it).
     project = DbtProject(tmp_path_factory.mktemp("build"), key=secrets.token_hex(32),
                          extra_env={"DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY": secrets.token_hex(32)})
-    seed = project.dbt("seed", debug=True)
+    seed = project.dbt("seed", debug=True, as_process=True)
     require_ok(seed, "dbt seed")
-    build = project.dbt("build", "--store-failures", debug=True)
+    build = project.dbt("build", "--store-failures", debug=True, as_process=True)
     require_ok(build, "dbt build")
     return project, seed.stdout + seed.stderr + build.stdout + build.stderr
 
@@ -76,8 +76,8 @@ def built_project_pg(tmp_path_factory, dbt_packages, postgres):
     """The integration project seeded and built on PostgreSQL with a fresh key."""
     project = DbtProject(tmp_path_factory.mktemp("build_pg"), key=secrets.token_hex(32), target="postgres",
                          extra_env={"PII_GUARD_PG_PORT": str(postgres.port)})
-    require_ok(project.dbt("seed"), "dbt seed (postgres)")
-    build = project.dbt("build", "--store-failures")
+    require_ok(project.dbt("seed", as_process=True), "dbt seed (postgres)")
+    build = project.dbt("build", "--store-failures", as_process=True)
     require_ok(build, "dbt build (postgres)")
     return project, build.stdout
 
@@ -99,9 +99,9 @@ def built_project_spark(tmp_path_factory, dbt_packages, spark_build_processes):
     project = DbtProject(tmp_path_factory.mktemp("build_spark"), key=secrets.token_hex(32), target="spark",
                          extra_env={"DBT_ENV_SECRET_PII_GUARD_ENCRYPTION_KEY": secrets.token_hex(32)})
     with spark_build_processes:
-        seed = project.dbt("seed", debug=True)
+        seed = project.dbt("seed", debug=True, as_process=True)
         require_ok(seed, "dbt seed (spark)")
-        build = project.dbt("build", "--store-failures", debug=True)
+        build = project.dbt("build", "--store-failures", debug=True, as_process=True)
         require_ok(build, "dbt build (spark)")
     return project, seed.stdout + seed.stderr + build.stdout + build.stderr
 

@@ -90,7 +90,11 @@ class DbtProject:
         finally:
             connection.close()
 
-    def dbt(self, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
+    def dbt(self, *args: str, debug: bool = False, as_process: bool = False) -> subprocess.CompletedProcess[str]:
+        """Runs a dbt command in this project's dbt server (see DbtServer), or
+        with `as_process` as a `dbt` process of its own, as users run it: the
+        key-channel tests watch that process's command line and read all of
+        its output, including what does not come from Python."""
         command = [DBT, "--no-use-colors"] + (["--debug"] if debug else []) + list(args)
         if "deps" not in args:
             command += ["--target", self.target]
@@ -100,7 +104,7 @@ class DbtProject:
             "--profiles-dir", str(INTEGRATION),
             "--project-dir", str(self.project_dir),
         ]
-        if self.target not in PRINTING_TARGETS:
+        if not as_process and self.target not in PRINTING_TARGETS:
             return dbt_server(self).run(command[1:])
         return subprocess.run(
             command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT
