@@ -153,12 +153,18 @@ class DbtServer:
 
     def __init__(self, project: DbtProject) -> None:
         project.workdir.mkdir(parents=True, exist_ok=True)
-        self._log = open(project.workdir / "dbt_server.log", "ab")
+        self._log_path = project.workdir / "dbt_server.log"
+        self._log = open(self._log_path, "ab")
         self._process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("dbt_server.py"))], cwd=project.project_dir,
             env=project.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True)
 
     def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        """The command's result as a `dbt` process would give it. What was
+        written outside Python while it ran (the Spark JVM's log, native
+        code) is in its stderr, as it was in a process's: the tests that
+        search all output for the key search that too."""
+        logged_before = self._log_path.stat().st_size
         self._process.stdin.write(json.dumps(args) + "\n")
         self._process.stdin.flush()
         if not select.select([self._process.stdout], [], [], COMMAND_TIMEOUT)[0]:
@@ -168,7 +174,11 @@ class DbtServer:
         if not line:
             pytest.fail(f"the dbt server stopped (exit {self._process.wait()}); see its log, dbt_server.log")
         answer = json.loads(line)
-        return subprocess.CompletedProcess(["dbt", *args], answer["returncode"], answer["stdout"], answer["stderr"])
+        with open(self._log_path, "rb") as log:
+            log.seek(logged_before)
+            native = log.read().decode("utf-8", "replace")
+        return subprocess.CompletedProcess(["dbt", *args], answer["returncode"], answer["stdout"],
+                                           answer["stderr"] + native)
 
     def stop(self) -> None:
         self._process.stdin.close()
