@@ -39,7 +39,7 @@ chromium:
 
 # Two workers, every Spark test on one of them (scripts/tests/conftest.py).
 test: $(STAMP) postgres java chromium
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2
 
 # The integration project built end to end on DuckDB under the lowest and the
 # highest dbt-core the extras allow, each in its own environment under .compat/

@@ -2,28 +2,46 @@
 
 from __future__ import annotations
 
+import fcntl
 import secrets
 
 import pytest
 
 from dbt_harness import BUILDS, INTEGRATION, KEY_ENV_VAR, DbtProject, require_ok
+from spark_class_archive import spark_java_options
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test`: -n 2 --dist loadgroup) every Spark test
-    runs on one worker: the Spark build fixture is built once, and two driver
-    JVMs never compete for the two cores."""
-    for item in items:
-        if "spark" in item.nodeid.lower():
-            item.add_marker(pytest.mark.xdist_group("spark"))
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent without -n
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under pytest-xdist's load distribution (`make test`: -n 2) every Spark
+    test runs on one worker: the Spark build fixture is built once, and two
+    driver JVMs never compete for the two cores. The rest go to whichever
+    worker is free.
+
+    Decided here from the test's id, because the scheduler sees only ids:
+    xdist's own `xdist_group` marks reach it by renaming ids, which pytest 9.2
+    no longer allows (the groups were silently ignored)."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SparkOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "spark" if "spark" in nodeid.lower() else nodeid
+
+    return SparkOnOneWorker(config, log)
 
 
 @pytest.fixture(scope="session")
 def dbt_packages(tmp_path_factory) -> None:
-    """`dbt deps` once per session: installs the package itself with local: ../"""
+    """`dbt deps` once per session: installs the package itself with local: ../
+    Under pytest-xdist each worker runs it, one at a time: both write the same
+    dbt_packages/ symlink, and the second would find the first's half-made."""
     project = DbtProject(tmp_path_factory.mktemp("deps"), key=None)
-    require_ok(project.dbt("deps"), "dbt deps")
+    # The workers' temporary directories share a parent, one per run.
+    with open(tmp_path_factory.getbasetemp().parent / "dbt_deps.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        require_ok(project.dbt("deps"), "dbt deps")
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +151,8 @@ def spark_session(tmp_path_factory):
                    .config("spark.ui.enabled", "false")
                    .config("spark.sql.catalogImplementation", "in-memory")
                    .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
-                   .config("spark.sql.ansi.enabled", "false"))  # as dbt-spark sets it
+                   .config("spark.sql.ansi.enabled", "false")  # as dbt-spark sets it
+                   .config("spark.driver.extraJavaOptions", spark_java_options()))
         session = builder.getOrCreate()
     finally:
         if saved is None:

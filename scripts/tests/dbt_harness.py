@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from spark_class_archive import spark_java_options
 
 REPO = Path(__file__).resolve().parents[2]
 INTEGRATION = REPO / "integration_tests"
@@ -64,6 +65,8 @@ class DbtProject:
             DBT_TARGET_PATH=str(self.target_path),
             DBT_LOG_PATH=str(self.log_path),
         )
+        if self.target == "spark":
+            env["PII_GUARD_SPARK_JAVA_OPTIONS"] = spark_java_options()
         if self.key is not None:
             env[KEY_ENV_VAR] = self.key
         env.update(self.extra_env)
