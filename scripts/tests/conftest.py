@@ -144,15 +144,17 @@ def spark_session(tmp_path_factory):
     from pyspark.sql import SparkSession
 
     vectors = json.loads((INTEGRATION / "vectors" / "pseudonym_vectors.json").read_text())
+    scratch = tmp_path_factory.mktemp("spark_session")
     saved = os.environ.get(KEY_ENV_VAR)
     os.environ[KEY_ENV_VAR] = vectors["key"]  # pyspark hands os.environ to the JVM it launches
     try:
         builder = (SparkSession.builder.master("local[1]")
                    .config("spark.ui.enabled", "false")
                    .config("spark.sql.catalogImplementation", "in-memory")
-                   .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
+                   .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
                    .config("spark.sql.ansi.enabled", "false")  # as dbt-spark sets it
-                   .config("spark.driver.extraJavaOptions", spark_java_options()))
+                   .config("spark.driver.extraJavaOptions",
+                           f"{spark_java_options()} -Djava.io.tmpdir={scratch / 'tmp'}"))
         session = builder.getOrCreate()
     finally:
         if saved is None:

@@ -66,7 +66,9 @@ class DbtProject:
             DBT_LOG_PATH=str(self.log_path),
         )
         if self.target == "spark":
-            env["PII_GUARD_SPARK_JAVA_OPTIONS"] = spark_java_options()
+            # Spark's and Hive's scratch folders go with the project, not to /tmp
+            # (about sixty left behind a run); the key-leak search reads them too.
+            env["PII_GUARD_SPARK_JAVA_OPTIONS"] = f"{spark_java_options()} -Djava.io.tmpdir={self.spark_dir / 'tmp'}"
         if self.key is not None:
             env[KEY_ENV_VAR] = self.key
         env.update(self.extra_env)

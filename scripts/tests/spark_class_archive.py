@@ -115,7 +115,8 @@ def run_workload(scratch: str, archive: str) -> None:
         "spark.sql.adaptive.enabled": "false",
         "spark.sql.warehouse.dir": f"{scratch}/warehouse",
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={scratch}/metastore_db;create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={scratch} -XX:ArchiveClassesAtExit={archive}",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={scratch} -Djava.io.tmpdir={scratch}/tmp "
+                                         f"-XX:ArchiveClassesAtExit={archive}",
     }.items():
         builder = builder.config(name, value)
     session = builder.getOrCreate()
