@@ -145,6 +145,7 @@ def spark_session(tmp_path_factory):
 
     vectors = json.loads((INTEGRATION / "vectors" / "pseudonym_vectors.json").read_text())
     scratch = tmp_path_factory.mktemp("spark_session")
+    java_options = f"{spark_java_options()} -Djava.io.tmpdir={scratch / 'tmp'}"  # before the key is set
     saved = os.environ.get(KEY_ENV_VAR)
     os.environ[KEY_ENV_VAR] = vectors["key"]  # pyspark hands os.environ to the JVM it launches
     try:
@@ -153,8 +154,7 @@ def spark_session(tmp_path_factory):
                    .config("spark.sql.catalogImplementation", "in-memory")
                    .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
                    .config("spark.sql.ansi.enabled", "false")  # as dbt-spark sets it
-                   .config("spark.driver.extraJavaOptions",
-                           f"{spark_java_options()} -Djava.io.tmpdir={scratch / 'tmp'}"))
+                   .config("spark.driver.extraJavaOptions", java_options))
         session = builder.getOrCreate()
     finally:
         if saved is None:
