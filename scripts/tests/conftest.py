@@ -145,7 +145,7 @@ def spark_session(tmp_path_factory):
 
     vectors = json.loads((INTEGRATION / "vectors" / "pseudonym_vectors.json").read_text())
     scratch = tmp_path_factory.mktemp("spark_session")
-    java_options = f"{spark_java_options()} -Djava.io.tmpdir={scratch / 'tmp'}"  # before the key is set
+    java_options = spark_java_options(scratch)  # before the key is set
     saved = os.environ.get(KEY_ENV_VAR)
     os.environ[KEY_ENV_VAR] = vectors["key"]  # pyspark hands os.environ to the JVM it launches
     try:

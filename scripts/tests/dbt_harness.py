@@ -66,9 +66,7 @@ class DbtProject:
             DBT_LOG_PATH=str(self.log_path),
         )
         if self.target == "spark":
-            # Spark's and Hive's scratch folders go with the project, not to /tmp
-            # (about sixty left behind a run); the key-leak search reads them too.
-            env["PII_GUARD_SPARK_JAVA_OPTIONS"] = f"{spark_java_options()} -Djava.io.tmpdir={self.spark_dir / 'tmp'}"
+            env["PII_GUARD_SPARK_JAVA_OPTIONS"] = spark_java_options(self.spark_dir)
         if self.key is not None:
             env[KEY_ENV_VAR] = self.key
         env.update(self.extra_env)
@@ -160,6 +158,7 @@ class DbtServer:
         project.workdir.mkdir(parents=True, exist_ok=True)
         self._log_path = project.workdir / "dbt_server.log"
         self._log = open(self._log_path, "ab")
+        self._log_read = self._log.tell()  # where the next command's share of the log starts
         self._process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("dbt_server.py"))], cwd=project.project_dir,
             env=project.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True)
@@ -168,8 +167,8 @@ class DbtServer:
         """The command's result as a `dbt` process would give it. What was
         written outside Python while it ran (the Spark JVM's log, native
         code) is in its stderr, as it was in a process's: the tests that
-        search all output for the key search that too."""
-        logged_before = self._log_path.stat().st_size
+        search all output for the key search that too. What arrived after
+        the previous command answered is in this one's: no byte goes unread."""
         self._process.stdin.write(json.dumps(args) + "\n")
         self._process.stdin.flush()
         if not select.select([self._process.stdout], [], [], COMMAND_TIMEOUT)[0]:
@@ -180,8 +179,10 @@ class DbtServer:
             pytest.fail(f"the dbt server stopped (exit {self._process.wait()}); see its log, dbt_server.log")
         answer = json.loads(line)
         with open(self._log_path, "rb") as log:
-            log.seek(logged_before)
-            native = log.read().decode("utf-8", "replace")
+            log.seek(self._log_read)
+            logged = log.read()
+        self._log_read += len(logged)
+        native = logged.decode("utf-8", "replace")
         return subprocess.CompletedProcess(["dbt", *args], answer["returncode"], answer["stdout"],
                                            answer["stderr"] + native)
 

@@ -13,8 +13,8 @@ statements dbt-spark issues (this file run as a script, with
 does not match it (another JDK) runs without it and says so; nothing else
 changes, and no key is involved: the archive holds classes, never data.
 
-    >>> spark_java_options()  # the first call in a virtualenv writes the archive, about 30 s
-    '-XX:SharedArchiveFile=.../pii_guard-spark-cds/...jsa -Xshare:auto ...'
+    >>> spark_java_options(Path("/scratch"))  # the first call in a virtualenv writes the archive, about 30 s
+    '-XX:SharedArchiveFile=.../pii_guard-spark-cds/...jsa ... -Djava.io.tmpdir=/scratch/tmp'
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+
+PROFILES = Path(__file__).resolve().parents[2] / "integration_tests" / "profiles.yml"
 
 # What dbt-spark and the package's macros send: schemas, Parquet tables from
 # a select, inserts, views, metadata, and the functions the macros compile to.
@@ -63,19 +65,25 @@ WORKLOAD = [
 ]
 
 
+def spark_java_options(scratch: Path) -> str:
+    """The driver JVM options for a Spark session whose scratch folder is
+    `scratch`: Spark's classes from the archive, and Spark's and Hive's
+    temporary folders inside `scratch` instead of /tmp (about sixty were
+    left behind a run; the key-leak search reads them there)."""
+    return f"{_archive_options()} -Djava.io.tmpdir={scratch / 'tmp'}".strip()
+
+
 @functools.cache
-def spark_java_options() -> str:
-    """The driver JVM options that load Spark's classes from the archive,
-    writing it first when this pyspark and Java have none. Empty (with a
-    warning) when the archive cannot be written: the tests then run as
-    before, only slower."""
+def _archive_options() -> str:
+    """The options that load Spark's classes from the archive, writing it
+    first when this pyspark and Java have none. Empty (with a warning) when
+    the archive cannot be written: the tests then run as before, only slower."""
     import pyspark
 
     java_version = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
-    tag = hashlib.sha256((java_version + sys.prefix).encode()).hexdigest()[:12]
     directory = Path(sys.prefix) / "pii_guard-spark-cds"
     directory.mkdir(exist_ok=True)
-    archive = directory / f"{pyspark.__version__}-{tag}.jsa"
+    archive = directory / f"{pyspark.__version__}-{hashlib.sha256(java_version.encode()).hexdigest()[:12]}.jsa"
     # Several pytest workers may ask at once: one writes, the others wait.
     with open(directory / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -102,22 +110,31 @@ def _write_archive(archive: Path) -> str | None:
     return None
 
 
+def profile_spark_parameters(spark_dir: str, java_options: str) -> dict[str, str]:
+    """The integration profile's Spark `server_side_parameters`, rendered as
+    dbt renders them with PII_GUARD_SPARK_DIR and PII_GUARD_SPARK_JAVA_OPTIONS set."""
+    import jinja2
+    import yaml
+
+    outputs = yaml.safe_load(PROFILES.read_text())["pii_guard_integration_tests"]["outputs"]
+    values = {"PII_GUARD_SPARK_DIR": spark_dir, "PII_GUARD_SPARK_JAVA_OPTIONS": java_options}
+
+    def env_var(name: str, default: str = "") -> str:
+        return values.get(name, default)
+
+    return {name: jinja2.Template(str(value)).render(env_var=env_var)
+            for name, value in outputs["spark"]["server_side_parameters"].items()}
+
+
 def run_workload(scratch: str, archive: str) -> None:
-    """A Spark session configured as the integration profile's, with the
-    JVM dumping every class it loaded into `archive` when it exits."""
+    """A Spark session configured as the integration profile's (dbt-spark's
+    session method: Hive support, the profile's parameters), with the JVM
+    dumping every class it loaded into `archive` when it exits."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.enableHiveSupport()
-    for name, value in {
-        "spark.master": "local[2]",
-        "spark.ui.enabled": "false",
-        "spark.sql.shuffle.partitions": "1",
-        "spark.sql.adaptive.enabled": "false",
-        "spark.sql.warehouse.dir": f"{scratch}/warehouse",
-        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={scratch}/metastore_db;create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={scratch} -Djava.io.tmpdir={scratch}/tmp "
-                                         f"-XX:ArchiveClassesAtExit={archive}",
-    }.items():
+    java_options = f"-Djava.io.tmpdir={scratch}/tmp -XX:ArchiveClassesAtExit={archive}"
+    for name, value in profile_spark_parameters(scratch, java_options).items():
         builder = builder.config(name, value)
     session = builder.getOrCreate()
     for statement in WORKLOAD:
