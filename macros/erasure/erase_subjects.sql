@@ -103,7 +103,19 @@
     every relation's statement reads them without their SQL repeated; dropped
     at the end, never a table. -#}
 {% macro erasure_forms_view(name, sql) -%}
+  {{ return(adapter.dispatch('erasure_forms_view', 'pii_guard')(name, sql)) }}
+{%- endmacro %}
+
+{% macro default__erasure_forms_view(name, sql) -%}
   {{ return('create or replace temporary view ' ~ name ~ ' as\n' ~ sql) }}
+{%- endmacro %}
+
+{#- Spark computes a view again at every reference, and each relation's
+    statements reference the forms several times: they are computed once and
+    cached, in memory only (never spilled to local disk, since raw values are
+    among them). Dropping the view drops the cache. -#}
+{% macro spark__erasure_forms_view(name, sql) -%}
+  {{ return("cache table " ~ name ~ " options ('storageLevel' 'MEMORY_ONLY') as\n" ~ sql) }}
 {%- endmacro %}
 
 {#- The relations dbt test --store-failures wrote (the schema <schema>_dbt_test__audit). -#}

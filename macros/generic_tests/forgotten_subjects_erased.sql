@@ -48,20 +48,42 @@
         ~ " as pii_guard_origin where " ~ pii_guard.as_text('pii_guard_origin.' ~ pii_guard.column_identifier(origin.subject))
         ~ " = " ~ pii_guard.as_text('pii_guard_forgotten.' ~ pii_guard.column_identifier(forget.subject_column)) ~ ")") -%}
   {%- endfor -%}
-  {%- set searches = ["select '" ~ forget_relation | string | replace("'", "''") ~ "' as relation_name, '" ~ forget.subject_column
-      ~ " matching no raw row' as column_name, count(*) as hits from " ~ forget_relation ~ " as pii_guard_forgotten where " ~ unmatched | join(' and ')] -%}
+  {%- set unmatched_ids = "select '" ~ forget_relation | string | replace("'", "''") ~ "' as relation_name, '" ~ forget.subject_column
+      ~ " matching no raw row' as column_name, count(*) as hits from " ~ forget_relation ~ " as pii_guard_forgotten where " ~ unmatched | join(' and ') -%}
+  {#- Every searched cell as text, beside its relation and column: each
+      relation read once, its row repeated per column (a join to the list
+      of its column names), and the forms matched against all the cells at
+      once. An engine such as Spark computes a CTE again at each reference:
+      a search per column would compute the forms once per column. -#}
+  {%- set text_type = dbt.type_string() -%}
+  {%- set cells = ["select cast(null as " ~ text_type ~ ") as relation_name, cast(null as " ~ text_type ~ ") as column_name, cast(null as " ~ text_type ~ ") as cell where 1 = 0"] -%}
   {%- for relation in pii_guard.erasure_searched_relations() if relation | string | lower not in skipped -%}
+    {%- set names = [] -%}
+    {%- set texts = [] -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
-      {%- do searches.append("select '" ~ relation | string | replace("'", "''") ~ "' as relation_name, '" ~ column.name ~ "' as column_name, count(*) as hits from "
-          ~ relation ~ " where " ~ pii_guard.as_text(pii_guard.column_identifier(column.name)) ~ " in (select form from pii_guard_forgotten_forms)") -%}
+      {%- set name = "'" ~ column.name | replace("'", "''") ~ "'" -%}
+      {%- do names.append("(" ~ name ~ ")") -%}
+      {%- do texts.append("when " ~ name ~ " then " ~ pii_guard.as_text('pii_guard_searched_relation.' ~ pii_guard.column_identifier(column.name))) -%}
     {%- endfor -%}
+    {%- if names -%}
+      {%- do cells.append("select '" ~ relation | string | replace("'", "''") ~ "', pii_guard_searched.column_name, case pii_guard_searched.column_name "
+          ~ texts | join(' ') ~ " end from " ~ relation ~ " as pii_guard_searched_relation cross join (values " ~ names | join(', ')
+          ~ ") as pii_guard_searched(column_name)") -%}
+    {%- endif -%}
   {%- endfor -%}
 with pii_guard_forgotten_forms as (
   select form from ({{ pii_guard.forgotten_forms_sql(origins, forget) }}) as all_forms
   where length(form) >= {{ min_length }}
 ),
+searched_cells as (
+  {{ cells | join('\n  union all\n  ') }}
+),
 searched as (
-  {{ searches | join('\n  union all\n  ') }}
+  select relation_name, column_name, count(*) as hits from searched_cells
+  where cell in (select form from pii_guard_forgotten_forms)
+  group by relation_name, column_name
+  union all
+  {{ unmatched_ids }}
 )
 select relation_name, column_name, hits from searched where hits > 0
   {%- endif -%}

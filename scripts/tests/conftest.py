@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import secrets
 
 import pytest
@@ -15,8 +14,9 @@ from spark_class_archive import spark_java_options
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Under pytest-xdist's load distribution (`make test`: -n 2) every Spark
     test runs on one worker: the Spark build fixture is built once, and two
-    driver JVMs never compete for the two cores. The rest go to whichever
-    worker is free.
+    driver JVMs never compete for the two cores. The rest go by module, so a
+    module's fixtures (a dbt project built for its tests) are built once, on
+    the worker that runs the module.
 
     Decided here from the test's id, because the scheduler sees only ids:
     xdist's own `xdist_group` marks reach it by renaming ids, which pytest 9.2
@@ -27,21 +27,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
     class SparkOnOneWorker(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "spark" if "spark" in nodeid.lower() else nodeid
+            return "spark" if "spark" in nodeid.lower() else nodeid.split("::")[0]
 
     return SparkOnOneWorker(config, log)
 
 
 @pytest.fixture(scope="session")
 def dbt_packages(tmp_path_factory) -> None:
-    """`dbt deps` once per session: installs the package itself with local: ../
-    Under pytest-xdist each worker runs it, one at a time: both write the same
-    dbt_packages/ symlink, and the second would find the first's half-made."""
+    """`dbt deps` in the integration project: installs the package itself with
+    local: ../ (once per test run, see DbtProject._deps_once_per_run)."""
     project = DbtProject(tmp_path_factory.mktemp("deps"), key=None)
-    # The workers' temporary directories share a parent, one per run.
-    with open(tmp_path_factory.getbasetemp().parent / "dbt_deps.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        require_ok(project.dbt("deps"), "dbt deps")
+    require_ok(project.dbt("deps"), "dbt deps")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ log paths), so tests never touch the checkout's target/ or each other's keys.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import json
 import os
 import select
@@ -107,11 +108,37 @@ class DbtProject:
             "--profiles-dir", str(INTEGRATION),
             "--project-dir", str(self.project_dir),
         ]
+        if "deps" in args and self.project_dir.is_relative_to(REPO):
+            return self._deps_once_per_run(command, as_process)
+        return self._run_dbt(command, as_process)
+
+    def _run_dbt(self, command: list[str], as_process: bool) -> subprocess.CompletedProcess[str]:
         if not as_process and self.target not in PRINTING_TARGETS:
             return dbt_server(self).run(command[1:])
         return subprocess.run(
             command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT
         )
+
+    def _deps_once_per_run(self, command: list[str], as_process: bool) -> subprocess.CompletedProcess[str]:
+        """`dbt deps` in a project of the checkout, which every pytest-xdist
+        worker shares: it runs once per test run, one worker at a time.
+        `dbt deps` first deletes dbt_packages/, so a second run would pull the
+        package from under the other worker's dbt command (it did: a `dbt
+        seed` found no dbt_packages/pii_guard/dbt_project.yml). Local packages
+        are symlinks into the checkout, so one install serves the whole run."""
+        run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid-{os.getpid()}")
+        marker = self.project_dir / "dbt_packages" / ".installed-for-test-run"
+        directory = os.open(self.project_dir, os.O_RDONLY)
+        try:
+            fcntl.flock(directory, fcntl.LOCK_EX)
+            if marker.is_file() and marker.read_text() == run_id:
+                return subprocess.CompletedProcess(command, 0, "dbt deps: installed earlier in this test run\n", "")
+            result = self._run_dbt(command, as_process)
+            if result.returncode == 0:
+                marker.write_text(run_id)
+            return result
+        finally:
+            os.close(directory)  # releases the lock
 
     def release(self) -> None:
         """Stops this project's dbt server, before another process runs dbt

@@ -270,3 +270,34 @@ def test_a_forgotten_id_matching_no_raw_row_fails_the_proof(erasure_project):
     assert result.returncode != 0
     assert [(r["relation_name"].replace('"', "").split(".")[-1], r["column_name"], r["hits"]) for r in rows] \
         == [("forget_list", "subject_id matching no raw row", 1)]
+
+
+@pytest.mark.parametrize("erasure_project", ["duckdb", "postgres"], indirect=True)
+def test_the_proof_names_each_column_whatever_its_name(erasure_project):
+    """The proof reads each relation once, its cells beside their column
+    names: a column called like the proof's own (column_name, cell,
+    relation_name), one with a quote in its name, and two relations holding
+    the same values are each counted on their own; a relation of no
+    column is searched without error."""
+    project = erasure_project
+    awkward = ("select email as column_name, full_name as cell, phone as relation_name, "
+               "email as \"it's\", person_id as pii_guard_searched from {{ ref('people') }}")
+    (project.project_dir / "models" / "restricted" / "awkward_names.sql").write_text(awkward)
+    (project.project_dir / "models" / "restricted" / "awkward_copy.sql").write_text(
+        "select * from {{ ref('awkward_names') }} where pii_guard_searched <> 1")
+    require_ok(project.dbt("build"), "dbt build")
+    if project.target == "postgres":  # DuckDB has no table of no column
+        import psycopg2
+
+        env = project.env()
+        with psycopg2.connect(host="127.0.0.1", port=int(env["PII_GUARD_PG_PORT"]), user="pii_guard",
+                              dbname=env["PII_GUARD_PG_DATABASE"]) as connection:
+            connection.cursor().execute("create table main.no_columns ()")
+    forget(project, 2)
+    result, rows = proof(project)
+    assert result.returncode != 0
+    found = {(r["relation_name"].replace('"', "").split(".")[-1], r["column_name"].lower()): r["hits"] for r in rows
+             if "awkward" in r["relation_name"]}
+    columns = ["column_name", "cell", "relation_name", "it's", "pii_guard_searched"]
+    # Bob (subject 2) has one row; his id, 2, is shorter than min_length and not searched.
+    assert found == {(relation, column): 1 for relation in ("awkward_names", "awkward_copy") for column in columns[:4]}

@@ -225,11 +225,15 @@ def test_explain_prints_each_hop_with_its_transform(corpus):
     assert SRC + "visit_date [PII]  (direct)" in result.stdout
 
 
-def with_catalog(project: DbtProject) -> DbtProject:
-    """The built project with target/catalog.json: the columns the warehouse has."""
-    if not (project.target_path / "catalog.json").exists():
-        require_ok(project.dbt("docs", "generate"), "dbt docs generate")
-    return project
+def with_catalog(project: DbtProject) -> Path:
+    """The built project's manifest with catalog.json (the columns the
+    warehouse has), as `dbt docs generate` writes them: into a target folder
+    of their own, so the build's target/ (its manifest and run_results, which
+    other modules read) stays as the build left it. Returns that folder."""
+    docs = project.workdir / "target_docs"
+    if not (docs / "catalog.json").exists():
+        require_ok(project.dbt("docs", "generate", "--target-path", str(docs)), "dbt docs generate")
+    return docs
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -237,9 +241,8 @@ def test_integration_project_is_clean(engine_build, mode):
     """Clean on its real marts, built on each engine, with and without
     catalog.json: the protecting macros as compiled for DuckDB, PostgreSQL and
     Spark are recognized, and every relation resolves from yml and seeds alone."""
-    with_catalog(engine_build)
     result = run_check("check", "--project-dir", str(REPO / "integration_tests"),
-                       "--manifest", str(engine_build.target_path / "manifest.json"), "--format", "json", *MODES[mode])
+                       "--manifest", str(with_catalog(engine_build) / "manifest.json"), "--format", "json", *MODES[mode])
     assert result.returncode == 0, result.stdout
     stats = json.loads(result.stdout)["stats"]
     assert stats["violations"] == stats["unresolved"] == 0 and stats["safe_models"] == 3
@@ -295,9 +298,8 @@ RECOGNIZED = {
 
 @pytest.mark.parametrize("column", list(RECOGNIZED))
 def test_protecting_macros_are_recognized_as_each_engine_compiles_them(engine_build, column):
-    with_catalog(engine_build)
     result = run_check("explain", column, "--project-dir", str(REPO / "integration_tests"),
-                       "--manifest", str(engine_build.target_path / "manifest.json"))
+                       "--manifest", str(with_catalog(engine_build) / "manifest.json"))
     assert result.returncode == 0, result.stderr
     assert RECOGNIZED[column] in result.stdout, result.stdout
 
@@ -396,8 +398,8 @@ def test_look_alikes_of_each_compiled_macro_pass_the_raw_value(engine_build, mac
     """Protection is the macro's whole shape: each variant of its compiled form
     (on DuckDB, PostgreSQL and Spark) that can return the raw input is traced
     as passing it, while the macro itself is not."""
-    with_catalog(engine_build)
-    project = load_project(engine_build.target_path / "manifest.json", engine_build.target_path / "catalog.json")
+    docs = with_catalog(engine_build)
+    project = load_project(docs / "manifest.json", docs / "catalog.json")
     schema = schema_for({rel: known.names for rel, known in initial_columns(project).items()}, project.dialect)
     statement, output, protected = _compiled_use(project, macro)
     original = protected.copy()

@@ -1,9 +1,11 @@
 """`make test`'s two workers: every Spark test on one of them (the Spark build
-fixture built once, two driver JVMs never competing), the rest balanced."""
+fixture built once, two driver JVMs never competing), the rest by module (a
+module's fixtures built once)."""
 
 from __future__ import annotations
 
 from conftest import pytest_xdist_make_scheduler
+from dbt_harness import INTEGRATION, DbtProject
 
 
 class XdistOptions:
@@ -18,17 +20,31 @@ class XdistOptions:
     getoption = getvalue
 
 
-def test_spark_tests_share_one_scope_and_the_rest_stand_alone():
+def test_spark_tests_share_one_scope_and_the_rest_go_by_module():
     scheduler = pytest_xdist_make_scheduler(XdistOptions("load"), log=None)
     ids = ["scripts/tests/test_erasure.py::test_erasure_reaches[spark]",
            "scripts/tests/test_spark_key_channel.py::test_spark_configuration_holds_no_key",
            "scripts/tests/test_vectors.py::test_awkward_keys_give_the_shared_pseudonyms_on_Spark",
            "scripts/tests/test_erasure.py::test_erasure_reaches[duckdb]",
-           "scripts/tests/test_erasure.py::test_erasure_reaches[postgres]"]
+           "scripts/tests/test_erasure.py::test_erasure_reaches[postgres]",
+           "scripts/tests/test_no_pii_in_safe_models.py::test_finds_exactly_the_leaks_and_nothing_else",
+           "scripts/tests/test_no_pii_in_safe_models.py::test_fails_with_one_failure_per_violation"]
     scopes = [scheduler._split_scope(nodeid) for nodeid in ids]
     assert scopes[:3] == ["spark"] * 3
-    assert scopes[3:] == ids[3:]
+    assert scopes[3:] == ["scripts/tests/test_erasure.py"] * 2 + ["scripts/tests/test_no_pii_in_safe_models.py"] * 2
 
 
 def test_other_distributions_keep_xdists_own_scheduler():
     assert pytest_xdist_make_scheduler(XdistOptions("loadfile"), log=None) is None
+
+
+def test_dbt_deps_in_the_checkout_runs_once_per_test_run(tmp_path, dbt_packages):
+    """The workers share the checkout's projects: a second `dbt deps` there,
+    which would delete dbt_packages/ under the other worker, is not run."""
+    first, second = (DbtProject(tmp_path / name, key=None, project_dir=INTEGRATION) for name in ("a", "b"))
+    installed = INTEGRATION / "dbt_packages" / "pii_guard"
+    before = installed.lstat().st_ino
+    for project in (first, second):
+        result = project.dbt("deps")
+        assert (result.returncode, result.stdout) == (0, "dbt deps: installed earlier in this test run\n")
+    assert installed.lstat().st_ino == before and (installed / "dbt_project.yml").is_file()
