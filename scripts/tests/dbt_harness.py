@@ -7,10 +7,10 @@ log paths), so tests never touch the checkout's target/ or each other's keys.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import json
 import os
-import select
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_server import start_server
 from spark_class_archive import spark_java_options
 
 REPO = Path(__file__).resolve().parents[2]
@@ -178,17 +179,15 @@ PRINTING_TARGETS = {"duckdb_profiled"}
 class DbtServer:
     """A dbt_server.py process: dbt commands for one project, target and
     environment, run one after another in one process, so dbt's imports
-    (about a second) and Spark's driver JVM (about 10 s) come once, not once
-    a command."""
+    (forked, already done) and Spark's driver JVM (about 10 s) come once,
+    not once a command."""
 
     def __init__(self, project: DbtProject) -> None:
         project.workdir.mkdir(parents=True, exist_ok=True)
         self._log_path = project.workdir / "dbt_server.log"
-        self._log = open(self._log_path, "ab")
-        self._log_read = self._log.tell()  # where the next command's share of the log starts
-        self._process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("dbt_server.py"))], cwd=project.project_dir,
-            env=project.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True)
+        self._log_path.touch()
+        self._log_read = self._log_path.stat().st_size  # where the next command's share of the log starts
+        self._process, self._commands = start_server(self._log_path, project.env(), project.project_dir)
 
     def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
         """The command's result as a `dbt` process would give it. What was
@@ -196,15 +195,15 @@ class DbtServer:
         code) is in its stderr, as it was in a process's: the tests that
         search all output for the key search that too. What arrived after
         the previous command answered is in this one's: no byte goes unread."""
-        self._process.stdin.write(json.dumps(args) + "\n")
-        self._process.stdin.flush()
-        if not select.select([self._process.stdout], [], [], COMMAND_TIMEOUT)[0]:
+        self._commands.send(args)
+        if not self._commands.poll(COMMAND_TIMEOUT):
             self._process.kill()
             pytest.fail(f"dbt {' '.join(args[:3])} ran over {COMMAND_TIMEOUT} s")
-        line = self._process.stdout.readline()
-        if not line:
-            pytest.fail(f"the dbt server stopped (exit {self._process.wait()}); see its log, dbt_server.log")
-        answer = json.loads(line)
+        try:
+            answer = self._commands.recv()
+        except EOFError:
+            self._process.join()
+            pytest.fail(f"the dbt server stopped (exit {self._process.exitcode}); see its log, dbt_server.log")
         with open(self._log_path, "rb") as log:
             log.seek(self._log_read)
             logged = log.read()
@@ -214,14 +213,13 @@ class DbtServer:
                                            answer["stderr"] + native)
 
     def stop(self) -> None:
-        self._process.stdin.close()
-        try:
-            self._process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            self._commands.send(None)
+        self._process.join(timeout=60)
+        if self._process.is_alive():
             self._process.kill()
-            self._process.wait()
-        self._process.stdout.close()
-        self._log.close()
+            self._process.join()
+        self._commands.close()
 
 
 # One server per (workdir, project, target, environment); only the newest is

@@ -1,11 +1,16 @@
-"""Runs dbt commands in one long-lived process: dbt's imports (over a second)
-happen once per project, and a Spark project's driver JVM (dbt-spark's
-session method, about 10 s) starts once per project and key, not once per
-command. The JVM reads the key from its environment at launch, which is why
-one server serves one environment.
+"""Runs dbt commands in one long-lived process per project: dbt's imports
+(one to two seconds) happen once per test run, not once per project, and a
+Spark project's driver JVM (dbt-spark's session method, about 10 s) starts
+once per project and key, not once per command. The JVM reads the key from
+its environment at launch, which is why one server serves one environment.
 
-    stdin:  one JSON list of dbt arguments per line
-    stdout: one JSON object per command: {"returncode", "stdout", "stderr"}
+Servers are forked from a multiprocessing fork server that has imported dbt
+and its adapters, nothing else: no connection, no key, no project
+(`start_server`). Each server then takes its project's environment and
+directory, and answers commands sent over a pipe:
+
+    send:    a list of dbt arguments (None: stop)
+    receive: {"returncode", "stdout", "stderr"}
 
 Exit status as dbt's command line gives it: 0 success, 1 a node failed,
 2 dbt stopped with an error.
@@ -14,11 +19,18 @@ Exit status as dbt's command line gives it: 0 success, 1 a node failed,
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
-import json
+import multiprocessing
 import os
 import sys
 import traceback
+from multiprocessing import forkserver
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+# Imported by the fork server before it forks any server.
+PRELOADED = ["dbt.cli.main", "dbt.adapters.duckdb", "dbt.adapters.postgres", "dbt.adapters.spark"]
 
 
 def run(runner, args: list[str]) -> dict:
@@ -50,18 +62,42 @@ def release_duckdb() -> None:
             manager._ENV = None
 
 
-def main() -> None:
+def serve(commands: Connection, log_path: str, env: dict[str, str], cwd: str) -> None:
+    """A server's life, in the forked process: the project's environment and
+    directory, everything written outside Python (the JVM, native code) into
+    the log, then one answer per command until told to stop."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    for descriptor in (1, 2):
+        os.dup2(log, descriptor)
     from dbt.cli.main import dbtRunner
 
-    # The answers get a descriptor of their own: whatever else writes to
-    # file descriptor 1 (the JVM, a library) lands on stderr instead.
-    channel = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    for line in sys.stdin:
-        answer = run(dbtRunner(), json.loads(line))
-        channel.write(json.dumps(answer) + "\n")
-        channel.flush()
+    while (args := commands.recv()) is not None:
+        commands.send(run(dbtRunner(), args))
 
 
-if __name__ == "__main__":
-    main()
+def start_server(log_path: Path, env: dict[str, str], cwd: Path) -> tuple[multiprocessing.Process, Connection]:
+    """A server forked for one project; returns the process and its end of the pipe."""
+    context = fork_server()
+    ours, theirs = context.Pipe()
+    process = context.Process(target=serve, args=(theirs, str(log_path), env, str(cwd)), daemon=True)
+    process.start()
+    theirs.close()
+    return process, ours
+
+
+@functools.cache
+def fork_server() -> multiprocessing.context.ForkServerContext:
+    """The fork server, started once per test process. It imports dbt in an
+    environment without any key: what a module reads from the environment at
+    import time is no project's."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    secrets = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith("DBT_ENV_SECRET_")}
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.update(secrets)
+    return context
