@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 import pytest
@@ -186,11 +187,14 @@ def dbt_inline(tmp_path_factory, dbt_packages):
     runner = dbtRunner()
 
     def compile_(sql: str, *extra: str) -> tuple[str | None, str | None]:
+        # A target folder per target and vars: dbt's saved parse holds for one
+        # of them, and a change of either would parse the project anew.
+        target_path = workdir / ("target-" + hashlib.sha256(repr(extra).encode()).hexdigest()[:16])
         result = runner.invoke([
             # No cache: compiling inline SQL needs no warehouse.
             "--quiet", "--no-populate-cache", "compile", "--inline", sql,
             "--project-dir", str(INTEGRATION), "--profiles-dir", str(INTEGRATION),
-            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+            "--target-path", str(target_path), "--log-path", str(workdir / "logs"),
             *extra,
         ])
         if result.success:
