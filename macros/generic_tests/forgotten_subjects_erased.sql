@@ -48,8 +48,9 @@
         ~ " as pii_guard_origin where " ~ pii_guard.as_text('pii_guard_origin.' ~ pii_guard.column_identifier(origin.subject))
         ~ " = " ~ pii_guard.as_text('pii_guard_forgotten.' ~ pii_guard.column_identifier(forget.subject_column)) ~ ")") -%}
   {%- endfor -%}
-  {%- set unmatched_ids = "select '" ~ forget_relation | string | replace("'", "''") ~ "' as relation_name, '" ~ forget.subject_column
-      ~ " matching no raw row' as column_name, count(*) as hits from " ~ forget_relation ~ " as pii_guard_forgotten where " ~ unmatched | join(' and ') -%}
+  {%- set unmatched_ids = "select " ~ pii_guard.sql_string(forget_relation | string) ~ " as relation_name, "
+      ~ pii_guard.sql_string(forget.subject_column ~ " matching no raw row") ~ " as column_name, count(*) as hits from "
+      ~ forget_relation ~ " as pii_guard_forgotten where " ~ unmatched | join(' and ') -%}
   {#- Every searched cell as text, beside its relation and column: each
       relation read once, its row repeated per column (a join to the list
       of its column names), and the forms matched against all the cells at
@@ -61,12 +62,12 @@
     {%- set names = [] -%}
     {%- set texts = [] -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
-      {%- set name = "'" ~ column.name | replace("'", "''") ~ "'" -%}
+      {%- set name = pii_guard.sql_string(column.name) -%}
       {%- do names.append("(" ~ name ~ ")") -%}
       {%- do texts.append("when " ~ name ~ " then " ~ pii_guard.as_text('pii_guard_searched_relation.' ~ pii_guard.column_identifier(column.name))) -%}
     {%- endfor -%}
     {%- if names -%}
-      {%- do cells.append("select '" ~ relation | string | replace("'", "''") ~ "', pii_guard_searched.column_name, case pii_guard_searched.column_name "
+      {%- do cells.append("select " ~ pii_guard.sql_string(relation | string) ~ ", pii_guard_searched.column_name, case pii_guard_searched.column_name "
           ~ texts | join(' ') ~ " end from " ~ relation ~ " as pii_guard_searched_relation cross join (values " ~ names | join(', ')
           ~ ") as pii_guard_searched(column_name)") -%}
     {%- endif -%}
