@@ -127,7 +127,8 @@ class DbtProject:
         package from under the other worker's dbt command (it did: a `dbt
         seed` found no dbt_packages/pii_guard/dbt_project.yml). Local packages
         are symlinks into the checkout, so one install serves the whole run."""
-        run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid-{os.getpid()}")
+        # The run and the command: another `dbt deps` (other flags) still runs.
+        run_id = json.dumps([os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid-{os.getpid()}"), command])
         marker = self.project_dir / "dbt_packages" / ".installed-for-test-run"
         directory = os.open(self.project_dir, os.O_RDONLY)
         try:

@@ -72,6 +72,7 @@ def serve(commands: Connection, log_path: str, env: dict[str, str], cwd: str) ->
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     for descriptor in (1, 2):
         os.dup2(log, descriptor)
+    os.close(log)
     from dbt.cli.main import dbtRunner
 
     while (args := commands.recv()) is not None:
