@@ -10,6 +10,9 @@ import pytest
 from dbt_harness import BUILDS, INTEGRATION, KEY_ENV_VAR, DbtProject, require_ok
 from spark_class_archive import spark_java_options
 
+# Imported by the dbt servers' fork server only: it parses a project when imported.
+collect_ignore = ["fork_server_warm_up.py"]
+
 
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent without -n
 def pytest_xdist_make_scheduler(config: pytest.Config, log):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import sqlglot
+from sqlglot import exp
 from dbt_server import start_server
 from spark_class_archive import spark_java_options
 
@@ -252,12 +254,18 @@ def read_spark_tables(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]
     """Runs `sql` over the tables Spark wrote: every <schema>.db/<table> folder
     of Parquet files becomes <schema>.<table> in an in-memory DuckDB. The
     values are Spark's; DuckDB only decodes them, and a second JVM never
-    touches Spark's single-user Derby metastore."""
+    touches Spark's single-user Derby metastore. Only the tables `sql` names
+    are read (a view reads its files' footers when it is made), all of them
+    when it reads information_schema."""
+    named = {(table.db, table.name) for table in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Table)}
+    every_table = any(schema == "information_schema" for schema, _ in named)
     with duckdb.connect() as connection:
         for table in sorted(warehouse.glob("*.db/*/")):
+            schema = table.parent.name.removesuffix(".db")
+            if not every_table and (schema, table.name) not in named:
+                continue
             if not any(table.glob("*.parquet")):
                 continue  # an empty table (Spark writes no file for no rows)
-            schema = table.parent.name.removesuffix(".db")
             connection.execute(f'create schema if not exists "{schema}"')
             connection.execute(f'create view "{schema}"."{table.name}" as '
                                f"select * from read_parquet('{table}/*.parquet')")

@@ -29,8 +29,10 @@ from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-# Imported by the fork server before it forks any server.
-PRELOADED = ["dbt.cli.main", "dbt.adapters.duckdb", "dbt.adapters.postgres", "dbt.adapters.spark"]
+# Imported by the fork server before it forks any server; the last parses a
+# throwaway project, to fill dbt's caches once (fork_server_warm_up.py).
+PRELOADED = ["dbt.cli.main", "dbt.adapters.duckdb", "dbt.adapters.postgres", "dbt.adapters.spark",
+             "fork_server_warm_up"]
 
 
 def run(runner, args: list[str]) -> dict:
@@ -96,9 +98,15 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
     import time is no project's."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOADED)
-    secrets = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith("DBT_ENV_SECRET_")}
+    saved = dict(os.environ)
+    for name in [name for name in os.environ if name.startswith("DBT_ENV_SECRET_")]:
+        del os.environ[name]
+    # The fork server imports its preloads before it learns this process's
+    # sys.path: fork_server_warm_up is found through PYTHONPATH.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), saved.get("PYTHONPATH")]))
     try:
         forkserver.ensure_running()
     finally:
-        os.environ.update(secrets)
+        os.environ.clear()
+        os.environ.update(saved)
     return context

@@ -63,7 +63,8 @@ def forget(project: DbtProject, *subjects: int) -> None:
 
 def erase(project: DbtProject, *extra: str) -> subprocess.CompletedProcess[str]:
     require_ok(project.dbt("compile"), "dbt compile")
-    project.release()  # `pii-guard erase` runs dbt in a process of its own
+    if "--plan" not in extra:
+        project.release()  # `pii-guard erase` runs dbt in a process of its own (--plan runs none)
     return subprocess.run([PII_GUARD, "erase", "--project-dir", str(project.project_dir), "--no-catalog",
                            "--manifest", str(project.target_path / "manifest.json"), *extra,
                            "--", "--target", project.target, "--profiles-dir", str(REPO / "integration_tests")],

@@ -51,9 +51,7 @@ def planted_values() -> set[str]:
 def failure_tables(project) -> tuple[dict[tuple[str, str], list[dict]], dict[str, tuple[str, str]]]:
     """Every table in the schemas dbt stored test failures in, {(schema, table):
     rows}, and each stored test's table, {test name: (schema, table)}."""
-    nodes = json.loads((project.target_path / "manifest.json").read_text())["nodes"]
-    stored = {node["name"]: (node["schema"], node["alias"]) for node in nodes.values()
-              if node["resource_type"] == "test" and node.get("relation_name")}
+    stored = stored_failure_tables(project)
     listed = ", ".join(sorted({f"'{schema}'" for schema, _ in stored.values()}))
     tables = project.query(f"select table_schema, table_name from information_schema.tables "
                            f"where table_schema in ({listed})")
@@ -84,9 +82,16 @@ def test_stored_test_failures_hold_no_raw_values(engine_build):
     assert not leaks, "\n".join(sorted(set(leaks)))
 
 
+def stored_failure_tables(project) -> dict[str, tuple[str, str]]:
+    """Each stored test's table, {test name: (schema, table)}, from the manifest."""
+    nodes = json.loads((project.target_path / "manifest.json").read_text())["nodes"]
+    return {node["name"]: (node["schema"], node["alias"]) for node in nodes.values()
+            if node["resource_type"] == "test" and node.get("relation_name")}
+
+
 def stored_rows(project, test_name: str) -> set[tuple]:
-    tables, stored = failure_tables(project)
-    return {tuple(row.values()) for row in tables[stored[test_name]]}
+    schema, table = stored_failure_tables(project)[test_name]
+    return {tuple(row.values()) for row in project.rows(f'"{schema}"."{table}"')}
 
 
 def test_stored_failures_show_the_row_key_the_detector_and_a_mask(engine_build):

@@ -1,8 +1,14 @@
 """`make test`'s two workers: every Spark test on one of them (the Spark build
 fixture built once, two driver JVMs never competing), the rest by module (a
-module's fixtures built once)."""
+module's fixtures built once); and the dbt servers' fork server, warmed by
+one parse before it forks any."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from conftest import pytest_xdist_make_scheduler
 from dbt_harness import INTEGRATION, DbtProject
@@ -48,3 +54,14 @@ def test_dbt_deps_in_the_checkout_runs_once_per_test_run(tmp_path, dbt_packages)
         result = project.dbt("deps")
         assert (result.returncode, result.stdout) == (0, "dbt deps: installed earlier in this test run\n")
     assert installed.lstat().st_ino == before and (installed / "dbt_project.yml").is_file()
+
+
+def test_the_fork_servers_warm_up_parses_and_leaves_one_thread():
+    """The dbt servers' fork server parses a throwaway project before it forks
+    (fork_server_warm_up.py): the parse succeeds, and the process is left with
+    one thread, the only state from which a fork cannot hang."""
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, fork_server_warm_up; sys.exit(0 if fork_server_warm_up.PARSED else 3)"],
+        env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
