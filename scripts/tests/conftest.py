@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from dbt_harness import BUILDS, INTEGRATION, KEY_ENV_VAR, DbtProject, require_ok
+from dbt_harness import BUILDS, INTEGRATION, KEY_ENV_VAR, DbtProject, compile_for_spark, require_ok
 from spark_class_archive import spark_java_options
 
 # Imported by the dbt servers' fork server only: it parses a project when imported.
@@ -211,6 +211,15 @@ def dbt_inline(tmp_path_factory, dbt_packages):
 
     yield compile_
     monkeypatch.undo()
+
+
+@pytest.fixture(scope="session")
+def spark_compile(tmp_path_factory, dbt_packages):
+    """Inline SQL compiled for Spark by one project for the whole run, so its
+    dbt server parses the integration project once (see compile_for_spark).
+    Compiling opens no Spark session and needs no key."""
+    project = DbtProject(tmp_path_factory.mktemp("spark_compile"), key=None, target="spark")
+    return lambda sql: compile_for_spark(project, sql)
 
 
 @pytest.fixture(scope="session")

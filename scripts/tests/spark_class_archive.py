@@ -2,7 +2,7 @@
 
 Every Spark project in the tests launches a driver JVM of its own (the JVM
 reads the key from its environment at launch, so one JVM serves one key):
-about sixty launches a run. Most of a launch is loading and verifying Spark's
+about fifty launches a run. Most of a launch is loading and verifying Spark's
 classes from its jars; a JVM started with a CDS archive maps them ready-made
 (Java's -XX:SharedArchiveFile), which halves each launch (about 10.5 s to
 6 s here) and the first queries after it.

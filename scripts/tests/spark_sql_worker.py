@@ -1,7 +1,9 @@
 """Runs one compiled query on a fresh local SparkSession, in a process of its
 own: the Spark driver reads the key from its environment once, at launch, so
 each key gets its own JVM (launched from this process's environment, as
-dbt-spark's session method launches it from dbt's).
+dbt-spark's session method launches it from dbt's). The JVM takes the
+options in PII_GUARD_SPARK_JAVA_OPTIONS, as the integration profile's does
+(a Spark DbtProject's environment holds them: spark_class_archive.py).
 
     stdin:  {"columns": "value string", "rows": [["a"], ...], "sql": "select ..."}
     stdout: {"rows": [[...], ...]}  or  {"error": "<the exception's class>"}
@@ -10,6 +12,7 @@ dbt-spark's session method launches it from dbt's).
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 
@@ -21,6 +24,7 @@ def main() -> None:
              .config("spark.ui.enabled", "false")
              .config("spark.sql.catalogImplementation", "in-memory")
              .config("spark.sql.ansi.enabled", "false")
+             .config("spark.driver.extraJavaOptions", os.environ.get("PII_GUARD_SPARK_JAVA_OPTIONS", ""))
              .getOrCreate())
     spark.sparkContext.setLogLevel("OFF")
     try:

@@ -13,7 +13,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from dbt_harness import DbtProject, compile_for_spark, require_ok
+from dbt_harness import DbtProject, require_ok
 from pii_guard.lineage.project import load_project
 from pii_guard.lineage.schemas import initial_columns, schema_for
 from pii_guard.lineage.protection import protecting_macro
@@ -430,15 +430,14 @@ SPARK_KEY = "r'${env:DBT_ENV_SECRET_PII_GUARD_KEY}'"
 
 
 @pytest.fixture(scope="module")
-def compiled_pseudonymize_int(dbt_inline, tmp_path_factory):
+def compiled_pseudonymize_int(dbt_inline, spark_compile):
     """pseudonymize_int as each engine compiles it, by dialect."""
     compiled = {}
     for target in ("duckdb", "postgres"):
         sql, error = dbt_inline(PSEUDONYMIZE_SQL, "--target", target)
         assert error is None, error
         compiled[target] = sql
-    compiled["spark"] = compile_for_spark(
-        DbtProject(tmp_path_factory.mktemp("pseudonymize_spark"), key=None, target="spark"), PSEUDONYMIZE_SQL)
+    compiled["spark"] = spark_compile(PSEUDONYMIZE_SQL)
     return compiled
 
 

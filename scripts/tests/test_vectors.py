@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_harness import DbtProject, compile_for_spark
+from dbt_harness import DbtProject
 
 from pii_guard.duckdb_plugin import Plugin, hmac_batches, register_hmac_function
 from pii_guard.keys import KEY_ENV_VAR
@@ -53,15 +53,15 @@ class SparkVectorsSession:
     DuckDB adapters into one process leaves DuckDB objects alive at exit, where
     its bindings report leaks."""
 
-    def __init__(self, spark, project: DbtProject) -> None:
-        self.spark, self.project = spark, project
+    def __init__(self, spark, spark_compile) -> None:
+        self.spark, self.spark_compile = spark, spark_compile
 
     def load(self, columns: str, rows: list[list]) -> None:
         schema = columns.replace("varchar", "string")
         self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView("vectors")
 
     def run(self, sql: str) -> list[tuple]:
-        return [tuple(row) for row in self.spark.sql(compile_for_spark(self.project, sql)).collect()]
+        return [tuple(row) for row in self.spark.sql(self.spark_compile(sql)).collect()]
 
 
 @pytest.fixture(params=["duckdb", "postgres", "spark"])
@@ -69,7 +69,7 @@ def session(request, monkeypatch, dbt_inline):
     monkeypatch.setenv(KEY_ENV_VAR, VECTORS["key"])
     if request.param == "spark":
         spark = request.getfixturevalue("spark_session")  # its JVM holds VECTORS["key"] in its environment
-        yield SparkVectorsSession(spark, DbtProject(request.getfixturevalue("tmp_path"), key=None, target="spark"))
+        yield SparkVectorsSession(spark, request.getfixturevalue("spark_compile"))
         return
     if request.param == "duckdb":
         connection = duckdb.connect()
@@ -144,7 +144,7 @@ def spark_refuses(key: str) -> bool:
     return "'" in key or "${" in key
 
 
-def test_awkward_keys_give_the_shared_pseudonyms_on_spark(tmp_path):
+def test_awkward_keys_give_the_shared_pseudonyms_on_spark(tmp_path, spark_compile):
     """The same on Spark, whose driver reads the key from its environment: one
     JVM per key (a worker process each, run side by side), since a JVM reads its
     environment once. Keys Spark cannot take into SQL text are refused by the
@@ -152,14 +152,13 @@ def test_awkward_keys_give_the_shared_pseudonyms_on_spark(tmp_path):
     import subprocess
     import sys
 
-    compiled = compile_for_spark(DbtProject(tmp_path, key=None, target="spark"),
-                                 "select value, {{ pii_guard.hash_pii('value') }} from vectors order by value")
+    compiled = spark_compile("select value, {{ pii_guard.hash_pii('value') }} from vectors order by value")
     accepted = [case for case in VECTORS["awkward_keys"] if not spark_refuses(case["key"])]
     assert accepted and len(accepted) < len(VECTORS["awkward_keys"])
     worker = str(Path(__file__).with_name("spark_sql_worker.py"))
     runs = []
-    for case in accepted:
-        env = DbtProject(tmp_path, key=case["key"]).env()
+    for number, case in enumerate(accepted):
+        env = DbtProject(tmp_path / f"jvm{number}", key=case["key"], target="spark").env()
         process = subprocess.Popen([sys.executable, worker], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.DEVNULL, env=env, text=True)
         process.stdin.write(json.dumps({"columns": "value string", "sql": compiled,
