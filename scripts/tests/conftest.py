@@ -181,7 +181,9 @@ def dbt_inline(tmp_path_factory, dbt_packages):
     """Compile inline SQL in the integration project, in-process (fast).
     Returns (compiled SQL, None) or (None, the error message with its causes)."""
     from dbt.cli.main import dbtRunner
+    from dbt_common.tests import enable_test_caching
 
+    enable_test_caching()  # as in the dbt servers (fork_server_warm_up.py)
     workdir = tmp_path_factory.mktemp("compile")
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("DO_NOT_TRACK", "1")
