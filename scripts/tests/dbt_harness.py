@@ -116,7 +116,7 @@ class DbtProject:
         return self._run_dbt(command, as_process)
 
     def _run_dbt(self, command: list[str], as_process: bool) -> subprocess.CompletedProcess[str]:
-        if not as_process and self.target not in PRINTING_TARGETS:
+        if not as_process:
             return dbt_server(self).run(command[1:])
         return subprocess.run(
             command, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, timeout=COMMAND_TIMEOUT
@@ -171,12 +171,6 @@ class DbtProject:
         with duckdb.connect(str(self.database), read_only=True) as connection:
             result = connection.execute(sql)
             return [column[0] for column in result.description], result.fetchall()
-
-
-# Targets whose console output comes partly from outside Python (DuckDB's
-# profiler prints to the process's standard output): their commands run as
-# `dbt` processes, where a test sees all of it.
-PRINTING_TARGETS = {"duckdb_profiled"}
 
 
 class DbtServer:
