@@ -5,9 +5,10 @@ once per project and key, not once per command. The JVM reads the key from
 its environment at launch, which is why one server serves one environment.
 
 Servers are forked from a multiprocessing fork server that has imported dbt
-and its adapters, nothing else: no connection, no key, no project
-(`start_server`). Each server then takes its project's environment and
-directory, and answers commands sent over a pipe:
+and its adapters and parsed a throwaway project with dbt's test caches on
+(fork_server_warm_up.py), nothing else: no connection, no key, no project of
+the tests (`start_server`). Each server then takes its project's
+environment and directory, and answers commands sent over a pipe:
 
     send:    a list of dbt arguments (None: stop)
     receive: {"returncode", "stdout", "stderr"}
