@@ -81,13 +81,23 @@ def warm_up() -> bool:
             "--profiles-dir", str(root), "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
         ])
     reset_adapters()
-    threads = len(os.listdir("/proc/self/task"))
+    threads = native_threads()
     if threads != 1:
         # Forking now could hang a server forever; stop instead, visibly.
         print(f"fork_server_warm_up: the warm-up parse left {threads} threads in the fork server, "
               "which forks only safely with one: drop it from dbt_server.PRELOADED", file=sys.stderr)
         os._exit(70)
     return result.success
+
+
+def native_threads() -> int:
+    """The process's threads, native ones included (Linux's /proc); elsewhere
+    only the threads Python started, which is the best the platform tells."""
+    if os.path.isdir("/proc/self/task"):
+        return len(os.listdir("/proc/self/task"))
+    import threading
+
+    return threading.active_count()
 
 
 PARSED = warm_up()
